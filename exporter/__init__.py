@@ -1,0 +1,10 @@
+"""Export trained Keras models for the browser (TensorFlow.js layers format) and for download.
+
+Written in-house because the ``tensorflowjs`` converter pins an old TensorFlow and its output
+for Keras 3 models does not load in tfjs-layers 4.22; see :mod:`exporter.tfjs`.
+"""
+
+from exporter.bundle import export_zip, write_export_zip
+from exporter.tfjs import DEFAULT_WEIGHTS_PATH, to_tfjs, write_tfjs
+
+__all__ = ["DEFAULT_WEIGHTS_PATH", "export_zip", "to_tfjs", "write_export_zip", "write_tfjs"]

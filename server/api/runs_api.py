@@ -1,0 +1,264 @@
+"""The run API: create, inspect, change, step and delete runs; their event streams and exports."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, request
+from flask.typing import ResponseReturnValue
+
+from exporter.bundle import export_zip
+from exporter.tfjs import DEFAULT_WEIGHTS_PATH, model_json_bytes, to_tfjs
+from server import catalog
+from server.api.errors import error_response
+from server.config import Config
+from server.events import HEARTBEAT, RETRY
+from server.features import FEATURES
+from server.run_models import RunModels
+from server.runs import PAUSED, RUNNING, Run, RunRegistry
+from server.spec import SpecError, learning_rate, number, parse_spec, regularization_rate
+
+bp = Blueprint("runs", __name__)
+
+PATCH_FIELDS = ("learningRate", "regularizationRate", "state", "weights", "biases")
+MAX_EDITED_WEIGHT = 100.0
+
+
+def _registry() -> RunRegistry:
+    return current_app.extensions["runs"]
+
+
+def _models() -> RunModels:
+    return current_app.extensions["run_models"]
+
+
+def _config() -> Config:
+    return current_app.config["PLAYGROUND"]
+
+
+def _run_or_404(run_id: str) -> Run:
+    run = _registry().get(run_id)
+    if run is None:
+        raise _NotFound()
+    run.touch()
+    return run
+
+
+class _NotFound(Exception):
+    pass
+
+
+@bp.errorhandler(_NotFound)
+def _not_found(_: _NotFound) -> ResponseReturnValue:
+    return error_response(404, "id", "no run with this id (it may have been deleted)")
+
+
+def _json_body() -> Any:
+    if not request.get_data(cache=True):
+        return {}
+    body = request.get_json(force=True, silent=True)
+    if body is None:
+        raise SpecError("body", "the request body is not valid JSON")
+    return body
+
+
+def _points(rows: Any) -> list[list[float]]:
+    return [[float(x1), float(x2), float(label)] for x1, x2, label in rows]
+
+
+def _with_points(run: Run) -> dict[str, Any]:
+    return {
+        **run.summary(),
+        "train": _points(run.split.train),
+        "test": _points(run.split.test),
+        "modelUrl": f"/api/runs/{run.id}/model.json",
+    }
+
+
+@bp.get("/api/runs")
+def list_runs() -> ResponseReturnValue:
+    return jsonify({"runs": [run.summary() for run in _registry().all()]})
+
+
+@bp.post("/api/runs")
+def create_run() -> ResponseReturnValue:
+    spec = parse_spec(_json_body(), _config())
+    run = _registry().create(spec)
+    response = jsonify(_with_points(run))
+    response.status_code = 201
+    response.headers["Location"] = f"/api/runs/{run.id}"
+    return response
+
+
+@bp.get("/api/runs/<run_id>")
+def get_run(run_id: str) -> ResponseReturnValue:
+    return jsonify(_with_points(_run_or_404(run_id)))
+
+
+@bp.patch("/api/runs/<run_id>")
+def patch_run(run_id: str) -> ResponseReturnValue:
+    run = _run_or_404(run_id)
+    body = _json_body()
+    if not isinstance(body, dict):
+        raise SpecError("body", "the request body must be a JSON object")
+    for key in body:
+        if key not in PATCH_FIELDS:
+            raise SpecError(str(key), f"unknown field; a run takes {', '.join(PATCH_FIELDS)}")
+    changes: dict[str, Any] = {}
+    if "learningRate" in body:
+        changes["learning_rate"] = learning_rate(body["learningRate"])
+    if "regularizationRate" in body:
+        changes["regularization_rate"] = regularization_rate(body["regularizationRate"])
+    if "state" in body:
+        if body["state"] not in (RUNNING, PAUSED):
+            raise SpecError("state", "must be running or paused")
+        changes["state"] = body["state"]
+    layer_sizes = [run.architecture.num_inputs, *run.architecture.hidden_layers, 1]
+    if "weights" in body:
+        changes["weight_edits"] = [
+            _weight_edit(edit, layer_sizes) for edit in _edit_list(body["weights"], "weights")
+        ]
+    if "biases" in body:
+        changes["bias_edits"] = [
+            _bias_edit(edit, layer_sizes) for edit in _edit_list(body["biases"], "biases")
+        ]
+    run.update(**changes)
+    return jsonify(run.summary())
+
+
+def _edit_list(value: Any, field: str) -> list[dict[str, Any]]:
+    if not isinstance(value, list) or not all(isinstance(e, dict) for e in value):
+        raise SpecError(field, "must be a list of objects")
+    return value
+
+
+def _index(edit: dict[str, Any], key: str, field: str, size: int) -> int:
+    value = edit.get(key)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < size:
+        raise SpecError(f"{field}.{key}", f"must be a whole number from 0 to {size - 1}")
+    return value
+
+
+def _weight_edit(edit: dict[str, Any], sizes: list[int]) -> tuple[int, int, int, float]:
+    """`{layer, input, unit, value}`: layer counts Dense layers from 0 (the first hidden one)."""
+    layer = _index(edit, "layer", "weights", len(sizes) - 1)
+    source = _index(edit, "input", "weights", sizes[layer])
+    unit = _index(edit, "unit", "weights", sizes[layer + 1])
+    value = number("weights.value", edit.get("value"), -MAX_EDITED_WEIGHT, MAX_EDITED_WEIGHT)
+    return layer, source, unit, value
+
+
+def _bias_edit(edit: dict[str, Any], sizes: list[int]) -> tuple[int, int, float]:
+    layer = _index(edit, "layer", "biases", len(sizes) - 1)
+    unit = _index(edit, "unit", "biases", sizes[layer + 1])
+    value = number("biases.value", edit.get("value"), -MAX_EDITED_WEIGHT, MAX_EDITED_WEIGHT)
+    return layer, unit, value
+
+
+@bp.post("/api/runs/<run_id>/step")
+def step_run(run_id: str) -> ResponseReturnValue:
+    return jsonify(_run_or_404(run_id).step())
+
+
+@bp.delete("/api/runs/<run_id>")
+def delete_run(run_id: str) -> ResponseReturnValue:
+    if not _registry().delete(run_id):
+        raise _NotFound()
+    _models().forget(run_id)
+    return "", 204
+
+
+@bp.get("/api/runs/<run_id>/events")
+def run_events(run_id: str) -> ResponseReturnValue:
+    run = _run_or_404(run_id)
+    header = request.headers.get("Last-Event-ID", "").strip()
+    if header and not header.isdigit():
+        raise SpecError("Last-Event-ID", "must be the id of an event this stream sent")
+    last_id = int(header or 0)
+    if last_id > run.events.last_id:
+        last_id = 0  # an id from before a restart: send everything there is
+    heartbeat = _config().heartbeat_s
+
+    def stream() -> Iterator[bytes]:
+        run.watch(+1)
+        try:
+            yield RETRY
+            sent = last_id
+            while True:
+                events = run.events.wait(sent, timeout=heartbeat)
+                if events:
+                    yield b"".join(event.wire for event in events)
+                    sent = events[-1].id
+                elif run.events.closed:
+                    return
+                else:
+                    yield HEARTBEAT
+        finally:
+            run.watch(-1)
+
+    return Response(
+        stream(),
+        mimetype="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+
+
+@bp.get("/api/runs/<run_id>/model.json")
+def model_json(run_id: str) -> ResponseReturnValue:
+    run = _run_or_404(run_id)
+    topology, _ = _models().with_model(run, lambda model, _: to_tfjs(model))
+    return Response(model_json_bytes(topology), mimetype="application/json",
+                    headers={"Cache-Control": "no-store"})
+
+
+@bp.get(f"/api/runs/<run_id>/{DEFAULT_WEIGHTS_PATH}")
+def model_weights(run_id: str) -> ResponseReturnValue:
+    run = _run_or_404(run_id)
+    _, weights = _models().with_model(run, lambda model, _: to_tfjs(model))
+    return Response(weights, mimetype="application/octet-stream",
+                    headers={"Cache-Control": "no-store"})
+
+
+@bp.get("/api/runs/<run_id>/export.zip")
+def export(run_id: str) -> ResponseReturnValue:
+    run = _run_or_404(run_id)
+    summary = run.summary()
+
+    def bundle(model: Any, epoch: int) -> bytes:
+        return export_zip(model, _metadata(run, summary, epoch))
+
+    data = _models().with_model(run, bundle)
+    return Response(
+        data,
+        mimetype="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="tf-playground-{run.id[:8]}.zip"'},
+    )
+
+
+def _metadata(run: Run, summary: dict[str, Any], epoch: int) -> dict[str, Any]:
+    """What a downloaded model needs to be used correctly, away from this server."""
+    problem = run.spec["problem"]
+    output = (
+        "one tanh output in [-1, 1]: > 0 is class +1 (blue), < 0 class -1 (orange)"
+        if problem == "classification"
+        else "one linear output: the predicted value (labels lie in [-1, 1])"
+    )
+    return {
+        "spec": run.spec.to_json(),
+        "features": run.features,
+        "featureExpressions": {
+            key: expression for key, _, expression in FEATURES if key in run.features
+        },
+        "inputOrder": "columns are the features above, in that order, computed from (x1, x2)",
+        "inputRange": list(catalog.INPUT_RANGE),
+        "output": output,
+        "epoch": epoch,
+        "trainLoss": summary["trainLoss"],
+        "testLoss": summary["testLoss"],
+        "loss": "0.5 * mean squared error",
+        "exportedAt": datetime.now(UTC).isoformat(timespec="seconds"),
+        "exportedAtUnix": time.time(),
+    }

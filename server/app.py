@@ -1,0 +1,70 @@
+"""The Flask application factory: one registry of runs, one pool of compiled trainers."""
+
+from __future__ import annotations
+
+import atexit
+import threading
+from pathlib import Path
+
+from flask import Flask, Response
+
+from server.api import catalog_api, pages, runs_api
+from server.api.errors import register_error_handlers
+from server.catalog import DEFAULTS, OUTPUT_ACTIVATION
+from server.config import Config
+from server.engine import Architecture, TrainerPool, capacity_for
+from server.run_models import RunModels
+from server.runs import RunRegistry
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+# Pages may load only what this server serves; 'wasm-unsafe-eval' lets the WASM backend compile.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; "
+    "img-src 'self' data: blob:; connect-src 'self'; worker-src 'self' blob:; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+)
+
+
+def create_app(config: Config | None = None) -> Flask:
+    """Build the app; its registry and trainer pool live in `app.extensions`."""
+    config = config or Config()
+    app = Flask(__name__, static_folder=None)
+    app.config.update(
+        PLAYGROUND=config,
+        WEB_DIR=REPO_ROOT / "web",
+        VENDOR_DIR=REPO_ROOT / "node_modules",
+        MAX_CONTENT_LENGTH=1024 * 1024,
+    )
+    pool = TrainerPool()
+    registry = RunRegistry(
+        pool,
+        idle_timeout_s=config.idle_timeout_s,
+        max_snapshot_rate=config.max_snapshot_rate,
+    )
+    app.extensions["trainer_pool"] = pool
+    app.extensions["runs"] = registry
+    app.extensions["run_models"] = RunModels()
+    atexit.register(registry.close)
+
+    register_error_handlers(app)
+    app.register_blueprint(catalog_api.bp)
+    app.register_blueprint(runs_api.bp)
+    app.register_blueprint(pages.bp)
+
+    @app.after_request
+    def security_headers(response: Response) -> Response:
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        return response
+
+    if config.warm_up:
+        default = Architecture(
+            num_inputs=2,
+            hidden_layers=tuple(DEFAULTS["networkShape"]),
+            activation=DEFAULTS["activation"],
+            output_activation=OUTPUT_ACTIVATION[DEFAULTS["problem"]],
+            capacity=capacity_for(0),
+        )
+        threading.Thread(target=pool.warm, args=(default,), name="warm-up", daemon=True).start()
+    return app

@@ -1,0 +1,60 @@
+"""`tf-playground serve`: the production server (waitress), not Flask's development server."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+from server.config import HARD_MAX_HIDDEN_LAYERS, HARD_MAX_NEURONS, Config, default_data_dir
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tf-playground", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="serve the playground and its API")
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="address to bind (default 127.0.0.1: this machine only)")
+    serve.add_argument("--port", type=int, default=5000)
+    serve.add_argument("--data-dir", type=Path, default=None,
+                       help=f"where runs and exports are kept (default {default_data_dir()})")
+    serve.add_argument("--max-layers", type=int, default=6,
+                       help=f"hidden layers a network may have (at most {HARD_MAX_HIDDEN_LAYERS})")
+    serve.add_argument("--max-neurons", type=int, default=8,
+                       help=f"neurons a hidden layer may have (at most {HARD_MAX_NEURONS})")
+    serve.add_argument("--threads", type=int, default=64,
+                       help="server threads; every open event stream holds one")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    try:
+        config = Config(
+            data_dir=args.data_dir or default_data_dir(),
+            max_hidden_layers=args.max_layers,
+            max_neurons=args.max_neurons,
+            server_threads=args.threads,
+        )
+        config.data_dir.mkdir(parents=True, exist_ok=True)
+    except (ValueError, OSError) as error:
+        print(f"tf-playground: {error}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+
+    import waitress  # noqa: PLC0415 - after argument errors, which need no TensorFlow
+
+    from server.app import create_app  # noqa: PLC0415 - imports TensorFlow (~4 s)
+
+    app = create_app(config)
+    print(f"tf-playground: serving on http://{args.host}:{args.port}/", flush=True)
+    waitress.serve(app, host=args.host, port=args.port, threads=config.server_threads,
+                   channel_timeout=3600, ident="tf-playground")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

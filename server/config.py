@@ -1,0 +1,47 @@
+"""Server configuration: every limit the catalogue publishes and the server enforces."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# What the server can be configured to at most; the defaults are the classic playground's.
+HARD_MAX_HIDDEN_LAYERS = 10
+HARD_MAX_NEURONS = 32
+
+
+def default_data_dir() -> Path:
+    """A per-user data folder (XDG on Linux, ~/Library on macOS)."""
+    xdg = os.environ.get("XDG_DATA_HOME")
+    if xdg:
+        return Path(xdg) / "tf-playground"
+    mac = Path.home() / "Library" / "Application Support"
+    if mac.is_dir():
+        return mac / "tf-playground"
+    return Path.home() / ".local" / "share" / "tf-playground"
+
+
+@dataclass(frozen=True)
+class Config:
+    """Limits and timings; `create_app(config)` takes one, the CLI builds it from flags."""
+
+    data_dir: Path = field(default_factory=default_data_dir)
+    max_hidden_layers: int = 6
+    max_neurons: int = 8
+    # Runs nobody watches or touches for this long are stopped.
+    idle_timeout_s: float = 600.0
+    # Event streams send a comment at least this often, so proxies keep them open.
+    heartbeat_s: float = 10.0
+    # Upper bound on snapshot events per second per run (training runs faster).
+    max_snapshot_rate: float = 30.0
+    # Worker threads of the WSGI server; every open event stream holds one.
+    server_threads: int = 64
+    # Compile the default network's trainer at start-up so the first run starts at once.
+    warm_up: bool = True
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.max_hidden_layers <= HARD_MAX_HIDDEN_LAYERS:
+            raise ValueError(f"max_hidden_layers must be 0..{HARD_MAX_HIDDEN_LAYERS}")
+        if not 1 <= self.max_neurons <= HARD_MAX_NEURONS:
+            raise ValueError(f"max_neurons must be 1..{HARD_MAX_NEURONS}")

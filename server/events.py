@@ -1,0 +1,112 @@
+"""A run's event log and its server-sent-events framing.
+
+The log keeps every event that must never be lost (status changes) and only the
+newest of each coalesced kind (snapshots): a client that falls behind, or
+reconnects with `Last-Event-ID`, gets what it missed without the log growing
+with training, and a slow client never makes training wait.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import math
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+
+def json_safe(value: Any) -> Any:
+    """Replace NaN and ±inf by null: browsers' JSON.parse rejects them (diverged runs have them)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    return value
+
+
+@dataclass(frozen=True)
+class Event:
+    """One event; its wire form is built once and shared by every client."""
+
+    id: int
+    kind: str
+    data: dict[str, Any]
+    wire: bytes = field(repr=False, compare=False, default=b"")
+
+    @staticmethod
+    def make(event_id: int, kind: str, data: dict[str, Any]) -> Event:
+        payload = json.dumps(json_safe(data), separators=(",", ":"), allow_nan=False)
+        wire = f"id: {event_id}\nevent: {kind}\ndata: {payload}\n\n".encode()
+        return Event(event_id, kind, data, wire)
+
+
+HEARTBEAT = b": heartbeat\n\n"
+RETRY = b"retry: 1000\n\n"
+
+
+class EventLog:
+    """Append-only ids; thread-safe; readers block in `wait` until something is newer."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._next_id = 1
+        self._kept: list[Event] = []
+        self._kept_ids: list[int] = []
+        self._latest: dict[str, Event] = {}
+        self._closed = False
+
+    def publish(self, kind: str, data: dict[str, Any], *, coalesce: bool = False) -> Event:
+        """Add an event. With `coalesce`, it replaces the previous event of its kind."""
+        with self._cond:
+            event = Event.make(self._next_id, kind, data)
+            self._next_id += 1
+            if coalesce:
+                self._latest[kind] = event
+            else:
+                self._kept.append(event)
+                self._kept_ids.append(event.id)
+            self._cond.notify_all()
+            return event
+
+    def latest(self, kind: str) -> Event | None:
+        with self._cond:
+            return self._latest.get(kind)
+
+    @property
+    def last_id(self) -> int:
+        with self._cond:
+            return self._next_id - 1
+
+    @property
+    def closed(self) -> bool:
+        with self._cond:
+            return self._closed
+
+    def close(self) -> None:
+        """No more events: open streams end once they have sent what is left."""
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+
+    def since(self, last_id: int) -> list[Event]:
+        """Every kept event after `last_id` and the newest coalesced ones after it, in id order."""
+        with self._cond:
+            return self._since(last_id)
+
+    def wait(self, last_id: int, timeout: float) -> list[Event]:
+        """Block until there is something after `last_id`, the log closes, or `timeout` passes."""
+        with self._cond:
+            self._cond.wait_for(
+                lambda: self._closed or self._next_id - 1 > last_id, timeout=timeout
+            )
+            return self._since(last_id)
+
+    def _since(self, last_id: int) -> list[Event]:
+        start = bisect.bisect_right(self._kept_ids, last_id)
+        events = self._kept[start:]
+        events += [e for e in self._latest.values() if e.id > last_id]
+        events.sort(key=lambda e: e.id)
+        return events

@@ -1,0 +1,45 @@
+"""Keras models that hold a run's latest weights, for the downloads.
+
+The training thread owns the trainer's model; exports never touch it. A run's
+export model is built once from the same `build_playground_model` (so it is the
+same network) and loaded with the run's newest weights on each request.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import TypeVar
+
+import keras
+
+from server.network import build_playground_model
+from server.runs import Run
+
+T = TypeVar("T")
+
+
+class RunModels:
+    """One export model per run, behind one lock (exports take milliseconds)."""
+
+    def __init__(self) -> None:
+        self._models: dict[str, keras.Model] = {}
+        self._lock = threading.Lock()
+
+    def with_model(self, run: Run, use: Callable[[keras.Model, int], T]) -> T:
+        """Call `use(model, epoch)` with the run's model holding its newest weights."""
+        with self._lock:
+            model = self._models.get(run.id)
+            if model is None:
+                arch = run.architecture
+                model = build_playground_model(
+                    arch.num_inputs, arch.hidden_layers, arch.activation, arch.output_activation
+                )
+                self._models[run.id] = model
+            epoch, weights, _ = run.weights()
+            model.set_weights(weights)
+            return use(model, epoch)
+
+    def forget(self, run_id: str) -> None:
+        with self._lock:
+            self._models.pop(run_id, None)
