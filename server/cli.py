@@ -45,9 +45,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
 
-    import waitress  # noqa: PLC0415 - after argument errors, which need no TensorFlow
+    import waitress
 
-    from server.app import create_app  # noqa: PLC0415 - imports TensorFlow (~4 s)
+    from server.app import create_app
 
     app = create_app(config)
     print(f"tf-playground: serving on http://{args.host}:{args.port}/", flush=True)

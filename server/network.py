@@ -6,6 +6,7 @@ that file: there is no second description of the network anywhere.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 import keras
@@ -59,7 +60,7 @@ def initial_weights(
     """
     sizes = [num_inputs, *hidden_layers, 1]
     weights: list[np.ndarray] = []
-    for fan_in, units in zip(sizes[:-1], sizes[1:], strict=True):
+    for fan_in, units in itertools.pairwise(sizes):
         weights.append(
             rng.uniform(-WEIGHT_INIT_RANGE, WEIGHT_INIT_RANGE, (fan_in, units)).astype(np.float32)
         )

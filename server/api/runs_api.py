@@ -42,17 +42,17 @@ def _config() -> Config:
 def _run_or_404(run_id: str) -> Run:
     run = _registry().get(run_id)
     if run is None:
-        raise _NotFound()
+        raise RunNotFoundError()
     run.touch()
     return run
 
 
-class _NotFound(Exception):
+class RunNotFoundError(Exception):
     pass
 
 
-@bp.errorhandler(_NotFound)
-def _not_found(_: _NotFound) -> ResponseReturnValue:
+@bp.errorhandler(RunNotFoundError)
+def _not_found(_: RunNotFoundError) -> ResponseReturnValue:
     return error_response(404, "id", "no run with this id (it may have been deleted)")
 
 
@@ -166,7 +166,7 @@ def step_run(run_id: str) -> ResponseReturnValue:
 @bp.delete("/api/runs/<run_id>")
 def delete_run(run_id: str) -> ResponseReturnValue:
     if not _registry().delete(run_id):
-        raise _NotFound()
+        raise RunNotFoundError()
     _models().forget(run_id)
     return "", 204
 
