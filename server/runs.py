@@ -92,6 +92,9 @@ class Run:
         self._pending = _Pending()
         self._learning_rate = float(spec["learningRate"])
         self._regularization_rate = float(spec["regularizationRate"])
+        # The rates the trainer actually uses (snapshots report these, so a client can
+        # see when a change took effect).
+        self._applied_rates = (self._learning_rate, self._regularization_rate)
         self._epoch = 0
         self._losses: Losses | None = None
         self._weights: list[np.ndarray] = initial_weights(
@@ -227,8 +230,8 @@ class Run:
                 "epoch": epoch,
                 "trainLoss": losses.train,
                 "testLoss": losses.test,
-                "learningRate": self._learning_rate,
-                "regularizationRate": self._regularization_rate,
+                "learningRate": self._applied_rates[0],
+                "regularizationRate": self._applied_rates[1],
                 "weights": [
                     [weights[i].tolist(), weights[i + 1].tolist()]
                     for i in range(0, len(weights), 2)
@@ -298,10 +301,15 @@ class Run:
 
     def _apply(self, trainer: EpochTrainer, pending: _Pending) -> bool:
         """Hand pending changes to the trainer; True when weights were edited."""
+        learning_rate, regularization_rate = self._applied_rates
         if pending.learning_rate is not None:
-            trainer.set_learning_rate(pending.learning_rate)
+            learning_rate = pending.learning_rate
+            trainer.set_learning_rate(learning_rate)
         if pending.regularization_rate is not None:
-            trainer.set_regularization(self.spec["regularization"], pending.regularization_rate)
+            regularization_rate = pending.regularization_rate
+            trainer.set_regularization(self.spec["regularization"], regularization_rate)
+        with self._cond:
+            self._applied_rates = (learning_rate, regularization_rate)
         if not (pending.weight_edits or pending.bias_edits):
             return False
         weights = trainer.get_weights()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -57,12 +58,14 @@ def _not_found(_: RunNotFoundError) -> ResponseReturnValue:
 
 
 def _json_body() -> Any:
-    if not request.get_data(cache=True):
+    """The body as JSON; an empty body is an empty object (every field has a default)."""
+    data = request.get_data(cache=True)
+    if not data.strip():
         return {}
-    body = request.get_json(force=True, silent=True)
-    if body is None:
-        raise SpecError("body", "the request body is not valid JSON")
-    return body
+    try:
+        return json.loads(data)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise SpecError("body", f"the request body is not valid JSON ({error})") from error
 
 
 def _points(rows: Any) -> list[list[float]]:

@@ -1,0 +1,130 @@
+"""Training-engine figures: epochs/s, POST → first snapshot, PATCH → first snapshot after it.
+
+Runs the real app behind waitress on a free port and watches runs over their
+event streams, as a page would. Prints one table; the README quotes it.
+
+    .venv/bin/python bench/engine.py [--seconds 5] [--repeats 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from waitress.server import create_server  # noqa: E402
+
+from server.app import create_app  # noqa: E402
+from server.config import Config  # noqa: E402
+from tests.sse import SSEStream  # noqa: E402
+
+ALL_FEATURES = {k: True for k in ("x", "y", "xSquared", "ySquared", "xTimesY", "sinX", "sinY")}
+NETWORKS = {
+    "default (circle, x1 x2, [4, 2], tanh, batch 10)": {"seed": "0.1"},
+    "largest (7 features, 6 × 8)": {"seed": "0.1", "networkShape": [8] * 6, **ALL_FEATURES},
+}
+
+
+def call(base: str, method: str, path: str, body: Any = None) -> Any:
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(base + path, data=data, method=method,
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        text = response.read()
+        return json.loads(text) if text else None
+
+
+def epochs_per_second(base: str, spec: dict, seconds: float) -> float:
+    run = call(base, "POST", "/api/runs", spec)
+    stream = SSEStream(f"{base}/api/runs/{run['id']}/events")
+    first = None
+    for event in stream:
+        if event.kind != "snapshot" or event.data["epoch"] == 0:
+            continue
+        now = time.perf_counter()
+        if first is None:
+            first = (now, event.data["epoch"])
+        elif now - first[0] >= seconds:
+            stream.close()
+            call(base, "DELETE", f"/api/runs/{run['id']}")
+            return (event.data["epoch"] - first[1]) / (now - first[0])
+    raise RuntimeError("stream ended")
+
+
+def first_snapshots(base: str, spec: dict) -> tuple[float, float]:
+    """Seconds from POST to the first snapshot (epoch 0) and to the first trained one."""
+    started = time.perf_counter()
+    run = call(base, "POST", "/api/runs", spec)
+    stream = SSEStream(f"{base}/api/runs/{run['id']}/events")
+    initial = None
+    for event in stream:
+        if event.kind == "snapshot":
+            initial = initial or time.perf_counter() - started
+            if event.data["epoch"] > 0:
+                trained = time.perf_counter() - started
+                stream.close()
+                call(base, "DELETE", f"/api/runs/{run['id']}")
+                return initial, trained
+    raise RuntimeError("stream ended")
+
+
+def patch_to_effect(base: str, spec: dict) -> float:
+    """Seconds from PATCH learningRate to the first snapshot trained with the new rate."""
+    run = call(base, "POST", "/api/runs", spec)
+    stream = SSEStream(f"{base}/api/runs/{run['id']}/events")
+    events = iter(stream)
+    while (e := next(events)).kind != "snapshot" or e.data["epoch"] < 1000:
+        pass
+    started = time.perf_counter()
+    call(base, "PATCH", f"/api/runs/{run['id']}", {"learningRate": 0.1})
+    for event in events:
+        if event.kind == "snapshot" and event.data["learningRate"] == 0.1:
+            elapsed = time.perf_counter() - started
+            stream.close()
+            call(base, "DELETE", f"/api/runs/{run['id']}")
+            return elapsed
+    raise RuntimeError("stream ended")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--repeats", type=int, default=7)
+    args = parser.parse_args()
+    app = create_app(Config(data_dir=Path(tempfile.mkdtemp()), warm_up=False))
+    server = create_server(app, host="127.0.0.1", port=0, threads=16)
+    threading.Thread(target=server.run, daemon=True).start()
+    base = f"http://127.0.0.1:{server.effective_port}"
+
+    print(f"tf-playground engine benchmark — {os.cpu_count()} cores, "
+          f"{args.seconds:g} s per rate, median of {args.repeats}")
+    header = (f"{'network':<48} {'epochs/s':>9} {'compile':>8} {'1st snap':>9} "
+              f"{'1st trained':>12} {'PATCH→snap':>11}")
+    print(header)
+    print("-" * len(header))
+    for name, spec in NETWORKS.items():
+        _, compile_s = first_snapshots(base, spec)  # cold: compiles this architecture
+        rate = epochs_per_second(base, spec, args.seconds)
+        warm = [first_snapshots(base, spec) for _ in range(args.repeats)]
+        patches = [patch_to_effect(base, spec) for _ in range(args.repeats)]
+        print(f"{name:<48} {rate:>9.0f} {compile_s * 1000:>6.0f}ms "
+              f"{statistics.median(w[0] for w in warm) * 1000:>7.1f}ms "
+              f"{statistics.median(w[1] for w in warm) * 1000:>10.1f}ms "
+              f"{statistics.median(patches) * 1000:>9.1f}ms")
+    app.extensions["runs"].close()
+    server.close()
+
+
+if __name__ == "__main__":
+    main()

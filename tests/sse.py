@@ -1,0 +1,78 @@
+"""A minimal server-sent-events reader for tests: raw HTTP, so framing is checked as sent."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+
+@dataclass
+class SSEEvent:
+    id: int | None
+    kind: str
+    data: Any
+    comment: str | None = None
+
+
+class SSEStream:
+    """Opens `GET url` with an optional Last-Event-ID and parses the stream line by line."""
+
+    def __init__(self, url: str, last_event_id: int | None = None, timeout: float = 15) -> None:
+        parts = urlsplit(url)
+        self.connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
+        headers = {"Accept": "text/event-stream"}
+        if last_event_id is not None:
+            headers["Last-Event-ID"] = str(last_event_id)
+        self.connection.request("GET", parts.path, headers=headers)
+        self.response = self.connection.getresponse()
+        self.retry: int | None = None
+
+    def __iter__(self) -> Iterator[SSEEvent]:
+        fields: dict[str, str] = {}
+        data: list[str] = []
+        while True:
+            raw = self.response.readline()
+            if not raw:
+                return
+            line = raw.decode().rstrip("\n")
+            if line == "":
+                if data or fields:
+                    yield SSEEvent(
+                        int(fields["id"]) if "id" in fields else None,
+                        fields.get("event", "message"),
+                        json.loads("\n".join(data)) if data else None,
+                    )
+                fields, data = {}, []
+            elif line.startswith(":"):
+                yield SSEEvent(None, "comment", None, comment=line[1:].strip())
+            else:
+                name, _, value = line.partition(":")
+                value = value.removeprefix(" ")
+                if name == "data":
+                    data.append(value)
+                elif name == "retry":
+                    self.retry = int(value)
+                else:
+                    fields[name] = value
+
+    def take(self, count: int, kinds: tuple[str, ...] = ("snapshot", "status"),
+             timeout: float = 30) -> list[SSEEvent]:
+        """The next `count` events of the given kinds."""
+        got: list[SSEEvent] = []
+        deadline = time.monotonic() + timeout
+        for event in self:
+            if event.kind in kinds:
+                got.append(event)
+                if len(got) == count:
+                    return got
+            if time.monotonic() > deadline:
+                break
+        raise AssertionError(f"only {len(got)} of {count} events arrived")
+
+    def close(self) -> None:
+        self.connection.close()

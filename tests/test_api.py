@@ -1,0 +1,318 @@
+"""Every route of the HTTP API, and every way a request can be rejected."""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+import zipfile
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+from flask.testing import FlaskClient
+
+from server.datasets import generate
+
+
+def _wait(condition: Callable[[], Any], timeout: float = 30.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if value := condition():
+            return value
+        time.sleep(0.02)
+    raise AssertionError("condition not met in time")
+
+
+def _create(client: FlaskClient, **spec: Any) -> dict[str, Any]:
+    response = client.post("/api/runs", json=spec)
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def _get(client: FlaskClient, run_id: str) -> dict[str, Any]:
+    return client.get(f"/api/runs/{run_id}").get_json()
+
+
+def test_catalog_publishes_choices_limits_and_the_playground_defaults(client: FlaskClient) -> None:
+    catalog = client.get("/api/catalog").get_json()
+    assert [d["key"] for d in catalog["datasets"]["classification"]] == [
+        "circle", "xor", "gauss", "spiral"]
+    assert [d["key"] for d in catalog["datasets"]["regression"]] == ["reg-plane", "reg-gauss"]
+    assert [f["key"] for f in catalog["features"]] == [
+        "x", "y", "xSquared", "ySquared", "xTimesY", "sinX", "sinY"]
+    assert [a["key"] for a in catalog["activations"]] == ["relu", "tanh", "sigmoid", "linear"]
+    assert [r["key"] for r in catalog["regularizations"]] == ["none", "L1", "L2"]
+    assert catalog["learningRates"] == [
+        0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10]
+    assert catalog["regularizationRates"] == [0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10]
+    assert catalog["limits"]["hiddenLayers"] == {"min": 0, "max": 6}
+    assert catalog["limits"]["neurons"] == {"min": 1, "max": 8}
+    assert catalog["limits"]["batchSize"] == {"min": 1, "max": 30}
+    defaults = catalog["defaults"]
+    assert defaults["networkShape"] == [4, 2] and defaults["activation"] == "tanh"
+    assert defaults["learningRate"] == 0.03 and defaults["batchSize"] == 10
+    assert defaults["percTrainData"] == 50 and defaults["x"] and defaults["y"]
+
+
+def test_create_returns_the_points_of_the_seeded_data_set(client: FlaskClient) -> None:
+    run = _create(client, dataset="spiral", noise=20, percTrainData=30, seed="0.59")
+    split = generate("spiral", 20, 30, "0.59")
+    assert np.array_equal(np.array(run["train"]), split.train)
+    assert np.array_equal(np.array(run["test"]), split.test)
+    assert run["spec"]["seed"] == "0.59" and run["spec"]["networkShape"] == [4, 2]
+    assert run["features"] == ["x", "y"] and run["state"] == "running"
+    assert run["modelUrl"] == f"/api/runs/{run['id']}/model.json"
+    assert len(run["id"]) >= 22  # ≥ 128 random bits, url-safe
+
+
+def test_a_seed_is_chosen_when_left_out_and_regression_uses_regdataset(client: FlaskClient) -> None:
+    run = _create(client, problem="regression", regDataset="reg-gauss", percTrainData=90)
+    seed = run["spec"]["seed"]
+    assert isinstance(seed, str) and seed
+    assert len(run["train"]) == 1080 and len(run["test"]) == 120
+    assert np.array_equal(np.array(run["train"]), generate("reg-gauss", 0, 90, seed).train)
+
+
+def test_the_run_trains_and_its_loss_falls(client: FlaskClient) -> None:
+    run = _create(client, seed="0.3")
+    state = _wait(lambda: (s := _get(client, run["id"]))["epoch"] >= 300 and s)
+    assert state["testLoss"] < 0.05
+    assert client.get("/api/runs").get_json()["runs"][0]["id"] == run["id"]
+
+
+def test_pause_then_step_trains_exactly_one_epoch(client: FlaskClient) -> None:
+    run = _create(client)
+    paused = client.patch(f"/api/runs/{run['id']}", json={"state": "paused"}).get_json()
+    assert paused["state"] == "paused"
+    time.sleep(0.2)
+    assert _get(client, run["id"])["epoch"] == paused["epoch"]
+    stepped = client.post(f"/api/runs/{run['id']}/step").get_json()
+    assert stepped["epoch"] == paused["epoch"] + 1
+    assert client.post(f"/api/runs/{run['id']}/step").get_json()["epoch"] == paused["epoch"] + 2
+    resumed = client.patch(f"/api/runs/{run['id']}", json={"state": "running"}).get_json()
+    assert resumed["state"] == "running"
+    _wait(lambda: _get(client, run["id"])["epoch"] > paused["epoch"] + 2)
+
+
+def test_step_while_running_is_a_conflict(client: FlaskClient) -> None:
+    run = _create(client)
+    response = client.post(f"/api/runs/{run['id']}/step")
+    assert response.status_code == 409 and response.get_json()["field"] == "state"
+
+
+def test_learning_rate_change_keeps_the_trained_weights(client: FlaskClient, app: Any) -> None:
+    run = _create(client)
+    paused = client.patch(f"/api/runs/{run['id']}", json={"state": "paused"}).get_json()
+    registry = app.extensions["runs"]
+    before = registry.get(run["id"]).weights()[1]
+    changed = client.patch(f"/api/runs/{run['id']}",
+                           json={"learningRate": 0.3, "regularizationRate": 0.01}).get_json()
+    assert changed["learningRate"] == 0.3 and changed["regularizationRate"] == 0.01
+    assert changed["epoch"] == paused["epoch"]
+    after = registry.get(run["id"]).weights()[1]
+    for a, b in zip(before, after, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_an_edited_weight_and_bias_reach_the_run(client: FlaskClient, app: Any) -> None:
+    run = _create(client)
+    client.patch(f"/api/runs/{run['id']}", json={"state": "paused"})
+    response = client.patch(f"/api/runs/{run['id']}", json={
+        "weights": [{"layer": 1, "input": 3, "unit": 0, "value": 2.5}],
+        "biases": [{"layer": 2, "unit": 0, "value": -0.75}],
+    })
+    assert response.status_code == 200
+    live = app.extensions["runs"].get(run["id"])
+    _, weights, _ = _wait(lambda: (w := live.weights())[1][2][3, 0] == 2.5 and w)
+    assert weights[5][0] == -0.75
+    stepped = client.post(f"/api/runs/{run['id']}/step").get_json()
+    assert stepped["state"] == "paused"
+    assert live.weights()[1][2][3, 0] != 2.5  # trained on from the edited value
+
+
+def test_delete_stops_and_removes(client: FlaskClient) -> None:
+    run = _create(client)
+    assert client.delete(f"/api/runs/{run['id']}").status_code == 204
+    for method in (client.get, client.delete, client.patch):
+        response = method(f"/api/runs/{run['id']}")
+        assert response.status_code == 404 and response.get_json()["field"] == "id"
+
+
+def test_model_json_is_the_tfjs_layers_format_with_its_weights(client: FlaskClient) -> None:
+    run = _create(client, networkShape=[3], xSquared=True)
+    client.patch(f"/api/runs/{run['id']}", json={"state": "paused"})
+    model = client.get(f"/api/runs/{run['id']}/model.json").get_json()
+    assert model["format"] == "layers-model"
+    manifest = model["weightsManifest"][0]
+    assert manifest["paths"] == ["group1-shard1of1.bin"]
+    assert [w["shape"] for w in manifest["weights"]] == [[3, 3], [3], [3, 1], [1]]
+    weights = client.get(f"/api/runs/{run['id']}/group1-shard1of1.bin").data
+    assert len(weights) == 4 * (9 + 3 + 3 + 1)
+    assert client.get(f"/api/runs/{run['id']}/other.bin").status_code == 404
+
+
+def test_export_zip_holds_model_keras_and_metadata(client: FlaskClient) -> None:
+    import keras
+
+    run = _create(client, seed="0.2")
+    client.patch(f"/api/runs/{run['id']}", json={"state": "paused"})
+    response = client.get(f"/api/runs/{run['id']}/export.zip")
+    assert response.status_code == 200 and response.mimetype == "application/zip"
+    archive = zipfile.ZipFile(io.BytesIO(response.data))
+    names = set(archive.namelist())
+    assert {"model.json", "group1-shard1of1.bin", "model.keras", "metadata.json"} <= names
+    metadata = json.loads(archive.read("metadata.json"))
+    summary = _get(client, run["id"])
+    assert metadata["spec"]["seed"] == "0.2" and metadata["features"] == ["x", "y"]
+    assert metadata["inputRange"] == [-6.0, 6.0] and metadata["epoch"] == summary["epoch"]
+    assert metadata["testLoss"] == pytest.approx(summary["testLoss"])
+    path = f"/tmp/export-{run['id']}.keras"
+    with open(path, "wb") as file:
+        file.write(archive.read("model.keras"))
+    model = keras.models.load_model(path)
+    test = np.array(run["test"])
+    prediction = model.predict(test[:, :2].astype(np.float32), verbose=0)[:, 0]
+    assert np.mean(0.5 * (prediction - test[:, 2]) ** 2) == pytest.approx(
+        summary["testLoss"], rel=1e-4)
+
+
+BAD_SPECS = [
+    ({"bogus": 1}, "bogus"),
+    ({"problem": "clustering"}, "problem"),
+    ({"dataset": "moons"}, "dataset"),
+    ({"dataset": "reg-plane"}, "dataset"),
+    ({"regDataset": "circle"}, "regDataset"),
+    ({"noise": 51}, "noise"),
+    ({"noise": -5}, "noise"),
+    ({"noise": "10"}, "noise"),
+    ({"noise": 2.5}, "noise"),
+    ({"percTrainData": 95}, "percTrainData"),
+    ({"percTrainData": True}, "percTrainData"),
+    ({"seed": 0.59}, "seed"),
+    ({"seed": ""}, "seed"),
+    ({"seed": "x" * 65}, "seed"),
+    ({"batchSize": 0}, "batchSize"),
+    ({"batchSize": 31}, "batchSize"),
+    ({"x": "true"}, "x"),
+    ({"sinY": 1}, "sinY"),
+    ({"x": False, "y": False}, "x"),
+    ({"networkShape": "4,2"}, "networkShape"),
+    ({"networkShape": [4, 0]}, "networkShape"),
+    ({"networkShape": [4, 9]}, "networkShape"),
+    ({"networkShape": [1] * 7}, "networkShape"),
+    ({"networkShape": [2.5]}, "networkShape"),
+    ({"activation": "softmax"}, "activation"),
+    ({"regularization": "L3"}, "regularization"),
+    ({"regularization": None}, "regularization"),
+    ({"regularizationRate": -1}, "regularizationRate"),
+    ({"regularizationRate": 11}, "regularizationRate"),
+    ({"learningRate": 0}, "learningRate"),
+    ({"learningRate": 100}, "learningRate"),
+    ({"learningRate": "fast"}, "learningRate"),
+    ({"cosX": False}, "cosX"),
+]
+
+
+@pytest.mark.parametrize(("spec", "field"), BAD_SPECS)
+def test_bad_specs_are_400_naming_the_field(client: FlaskClient, spec: dict, field: str) -> None:
+    response = client.post("/api/runs", json=spec)
+    assert response.status_code == 400
+    body = response.get_json()
+    assert body["field"] == field and body["error"]
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ("[1, 2]", "spec"), ("{", "body"), ("null", "spec"), ('"circle"', "spec")])
+def test_bodies_that_are_not_objects_are_400(client: FlaskClient, body: str, field: str) -> None:
+    response = client.post("/api/runs", data=body, content_type="application/json")
+    assert response.status_code == 400 and response.get_json()["field"] == field
+
+
+BAD_PATCHES = [
+    ({"learningRate": 0}, "learningRate"),
+    ({"learningRate": None}, "learningRate"),
+    ({"regularizationRate": -0.1}, "regularizationRate"),
+    ({"state": "stopped"}, "state"),
+    ({"state": 1}, "state"),
+    ({"networkShape": [3]}, "networkShape"),
+    ({"weights": {"layer": 0}}, "weights"),
+    ({"weights": [{"layer": 3, "input": 0, "unit": 0, "value": 1}]}, "weights.layer"),
+    ({"weights": [{"layer": 0, "input": 2, "unit": 0, "value": 1}]}, "weights.input"),
+    ({"weights": [{"layer": 0, "input": 0, "unit": 4, "value": 1}]}, "weights.unit"),
+    ({"weights": [{"layer": 0, "input": 0, "unit": 0, "value": "1"}]}, "weights.value"),
+    ({"weights": [{"layer": 0, "input": 0, "unit": 0, "value": 1e9}]}, "weights.value"),
+    ({"biases": [{"layer": 2, "unit": 1, "value": 0}]}, "biases.unit"),
+    ({"biases": [{"layer": -1, "unit": 0, "value": 0}]}, "biases.layer"),
+]
+
+
+@pytest.mark.parametrize(("patch", "field"), BAD_PATCHES)
+def test_bad_patches_are_400_and_change_nothing(client: FlaskClient, patch: dict,
+                                                field: str) -> None:
+    run = _create(client)
+    response = client.patch(f"/api/runs/{run['id']}", json=patch)
+    assert response.status_code == 400 and response.get_json()["field"] == field
+    assert _get(client, run["id"])["learningRate"] == 0.03
+
+
+def test_unknown_run_ids_are_404_on_every_route(client: FlaskClient) -> None:
+    for method, path in [
+        (client.get, "/api/runs/nope"), (client.patch, "/api/runs/nope"),
+        (client.delete, "/api/runs/nope"), (client.post, "/api/runs/nope/step"),
+        (client.get, "/api/runs/nope/events"), (client.get, "/api/runs/nope/model.json"),
+        (client.get, "/api/runs/nope/group1-shard1of1.bin"),
+        (client.get, "/api/runs/nope/export.zip"),
+    ]:
+        response = method(path)
+        assert response.status_code == 404, path
+        assert response.get_json()["field"] == "id"
+
+
+def test_unknown_api_routes_and_methods_answer_json(client: FlaskClient) -> None:
+    assert client.get("/api/nothing").get_json()["error"]
+    response = client.put("/api/runs")
+    assert response.status_code == 405 and response.get_json()["error"]
+
+
+def test_oversized_bodies_are_413(client: FlaskClient) -> None:
+    response = client.post("/api/runs", data=b"{" + b" " * (2 * 1024 * 1024) + b"}",
+                           content_type="application/json")
+    assert response.status_code == 413 and response.get_json()["error"]
+
+
+def test_a_nan_loss_marks_the_run_diverged_and_the_server_stays_healthy(
+        client: FlaskClient) -> None:
+    run = _create(client, problem="regression", learningRate=10, activation="relu")
+    final = _wait(lambda: (s := _get(client, run["id"]))["state"] == "diverged" and s)
+    assert final["trainLoss"] is None or not np.isfinite(final["trainLoss"])
+    patch = client.patch(f"/api/runs/{run['id']}", json={"state": "running"})
+    assert patch.status_code == 409
+    assert client.get(f"/api/runs/{run['id']}/model.json").status_code == 200
+    assert _create(client)["state"] == "running"
+
+
+def test_spiral_at_learning_rate_10_with_l2_diverges(client: FlaskClient) -> None:
+    run = _create(client, dataset="spiral", learningRate=10, regularization="L2",
+                  regularizationRate=1)
+    _wait(lambda: _get(client, run["id"])["state"] == "diverged")
+
+
+def test_idle_runs_are_stopped(client: FlaskClient, app: Any) -> None:
+    registry = app.extensions["runs"]
+    run = _create(client)
+    live = registry.get(run["id"])
+    live._last_touched -= 601  # as if nobody had looked for ten minutes
+    assert registry.reap_idle() == [run["id"]]
+    assert _get(client, run["id"])["state"] == "stopped"
+    assert client.get(f"/api/runs/{run['id']}/export.zip").status_code == 200
+
+
+def test_pages_are_served_with_a_content_security_policy(client: FlaskClient) -> None:
+    response = client.get("/api/catalog")
+    assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert client.get("/vendor/@tensorflow/tfjs/dist/tf.min.js").status_code == 200
+    assert client.get("/vendor/seedrandom/seedrandom.js").status_code == 404
+    assert client.get("/vendor/@tensorflow/tfjs/../../seedrandom/seedrandom.js").status_code == 404
