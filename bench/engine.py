@@ -23,16 +23,16 @@ from typing import Any
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from waitress.server import create_server  # noqa: E402
+from waitress.server import create_server
 
-from server.app import create_app  # noqa: E402
-from server.config import Config  # noqa: E402
-from tests.sse import SSEStream  # noqa: E402
+from server.app import create_app
+from server.config import Config
+from tests.sse import SSEStream
 
 ALL_FEATURES = {k: True for k in ("x", "y", "xSquared", "ySquared", "xTimesY", "sinX", "sinY")}
 NETWORKS = {
     "default (circle, x1 x2, [4, 2], tanh, batch 10)": {"seed": "0.1"},
-    "largest (7 features, 6 × 8)": {"seed": "0.1", "networkShape": [8] * 6, **ALL_FEATURES},
+    "largest (7 features, 6 x 8)": {"seed": "0.1", "networkShape": [8] * 6, **ALL_FEATURES},
 }
 
 

@@ -30,7 +30,8 @@ def _load(trainer: EpochTrainer, dataset: str, features: list[str], batch_size: 
 def _reference_epochs(weights: list[np.ndarray], x: np.ndarray, y: np.ndarray, batch_size: int,
                       lr: float, l1: float, l2: float, epochs: int) -> list[np.ndarray]:
     """The obvious eager loop: one GradientTape and one SGD update per batch, in order."""
-    model = build_playground_model(x.shape[1], [w.shape[1] for w in weights[0:-2:2]], "tanh", "tanh")
+    hidden = [w.shape[1] for w in weights[0:-2:2]]
+    model = build_playground_model(x.shape[1], hidden, "tanh", "tanh")
     model.set_weights(weights)
     optimizer = keras.optimizers.SGD(learning_rate=lr)
     for _ in range(epochs):
