@@ -37,11 +37,7 @@ def create_app(config: Config | None = None) -> Flask:
         MAX_CONTENT_LENGTH=1024 * 1024,
     )
     pool = TrainerPool()
-    registry = RunRegistry(
-        pool,
-        idle_timeout_s=config.idle_timeout_s,
-        max_snapshot_rate=config.max_snapshot_rate,
-    )
+    registry = RunRegistry(idle_timeout_s=config.idle_timeout_s)
     app.extensions["trainer_pool"] = pool
     app.extensions["runs"] = registry
     app.extensions["run_models"] = RunModels()

@@ -5,10 +5,10 @@ small networks; the per-call overhead dwarfs the arithmetic. So a trainer
 compiles one function that loops over epochs and batches in the graph, and the
 run's thread calls it for a chunk of epochs at a time.
 
-Shapes are fixed per trainer (data padded to a capacity, batches padded to the
-largest batch size and masked), so a new data set, split or batch size never
-recompiles: a trainer compiled once for an architecture serves every later run
-of that architecture (see `TrainerPool`).
+Shapes are fixed per trainer: the data sit in variables padded to a capacity,
+and each batch is a fixed-size window of rows with a mask, so a new data set,
+split or batch size never recompiles. A trainer compiled once for an
+architecture serves every later run of that architecture (see `TrainerPool`).
 """
 
 from __future__ import annotations
@@ -17,13 +17,13 @@ import threading
 from collections import defaultdict
 from dataclasses import dataclass
 
-import keras
 import numpy as np
 import tensorflow as tf
 
 from server.network import build_playground_model
+from server.optimizers import make_optimizer
 
-MAX_BATCH_SIZE = 30
+PLAYGROUND_MAX_BATCH = 30
 # Points a trainer holds per set; a larger data set gets a trainer of the next power of two.
 MIN_CAPACITY = 1200
 
@@ -36,12 +36,14 @@ class Architecture:
     hidden_layers: tuple[int, ...]
     activation: str
     output_activation: str
-    capacity: int
+    capacity: int = MIN_CAPACITY
+    batch_capacity: int = PLAYGROUND_MAX_BATCH
+    optimizer: str = "sgd"
 
 
-def capacity_for(num_points: int) -> int:
+def capacity_for(num_points: int, smallest: int = MIN_CAPACITY) -> int:
     """The padded size that holds `num_points` (few distinct sizes → few compilations)."""
-    capacity = MIN_CAPACITY
+    capacity = smallest
     while capacity < num_points:
         capacity *= 2
     return capacity
@@ -56,7 +58,7 @@ class Losses:
 
 
 class EpochTrainer:
-    """A Keras model, a Keras SGD optimizer and the compiled epoch loop that trains them.
+    """A Keras model, a Keras optimizer and the compiled epoch loop that trains them.
 
     Not thread-safe: one run's training thread owns it while the run lives.
     """
@@ -69,29 +71,22 @@ class EpochTrainer:
             architecture.activation,
             architecture.output_activation,
         )
-        self.optimizer = keras.optimizers.SGD(learning_rate=0.03)
+        self.optimizer = make_optimizer(architecture.optimizer, 0.03)
         self.optimizer.build(self.model.trainable_variables)
         # Both penalties are variables, so switching rates never recompiles.
         self._l1_rate = tf.Variable(0.0, trainable=False, name="l1_rate")
         self._l2_rate = tf.Variable(0.0, trainable=False, name="l2_rate")
         self._kernels = [layer.kernel for layer in self.model.layers]
-        # The data lives in variables of fixed shape: XLA compiles once per trainer
-        # (arguments' values can end up folded in as constants, recompiling per data set).
+        # Data and sizes live in variables: XLA compiles once per trainer (argument values
+        # can be folded in as constants, which would recompile for every data set).
         cap, n_in = architecture.capacity, architecture.num_inputs
-        self._data = tuple(
-            tf.Variable(tf.zeros(shape), trainable=False, name=name)
-            for name, shape in (
-                ("x_batches", (cap, MAX_BATCH_SIZE, n_in)),
-                ("y_batches", (cap, MAX_BATCH_SIZE, 1)),
-                ("mask_batches", (cap, MAX_BATCH_SIZE, 1)),
-                ("x_train", (cap, n_in)),
-                ("y_train", (cap, 1)),
-                ("mask_train", (cap, 1)),
-                ("x_test", (cap, n_in)),
-                ("y_test", (cap, 1)),
-                ("mask_test", (cap, 1)),
-            )
-        )
+        self._x_train = tf.Variable(tf.zeros((cap, n_in)), trainable=False, name="x_train")
+        self._y_train = tf.Variable(tf.zeros((cap, 1)), trainable=False, name="y_train")
+        self._x_test = tf.Variable(tf.zeros((cap, n_in)), trainable=False, name="x_test")
+        self._y_test = tf.Variable(tf.zeros((cap, 1)), trainable=False, name="y_test")
+        self._n_train = tf.Variable(0, trainable=False, name="n_train")
+        self._n_test = tf.Variable(0, trainable=False, name="n_test")
+        self._batch_size = tf.Variable(1, trainable=False, name="batch_size")
         self._loaded = False
         self._run_epochs = tf.function(self._epochs, jit_compile=True)
 
@@ -105,41 +100,25 @@ class EpochTrainer:
         y_test: np.ndarray,
         batch_size: int,
     ) -> None:
-        """Pad the sets to the trainer's capacity and cut the training set into batches.
-
-        Batches keep the data's order, like the classic playground (it does not
-        shuffle between epochs); the last batch may be smaller.
-        """
-        if not 1 <= batch_size <= MAX_BATCH_SIZE:
-            raise ValueError(f"batch size must be 1..{MAX_BATCH_SIZE}")
+        """Hand the trainer its sets. Batches keep the data's order, like the classic
+        playground (it does not shuffle between epochs); the last batch may be smaller."""
         cap = self.architecture.capacity
-        n_in = self.architecture.num_inputs
-        n = len(x_train)
-        if n == 0 or n > cap or len(x_test) > cap:
+        if not 1 <= batch_size <= self.architecture.batch_capacity:
+            raise ValueError(f"batch size must be 1..{self.architecture.batch_capacity}")
+        if not 0 < len(x_train) <= cap or len(x_test) > cap:
             raise ValueError(f"a trainer holds 1..{cap} points per set")
-        num_batches = -(-n // batch_size)
-        xb = np.zeros((cap, MAX_BATCH_SIZE, n_in), np.float32)
-        yb = np.zeros((cap, MAX_BATCH_SIZE, 1), np.float32)
-        mb = np.zeros((cap, MAX_BATCH_SIZE, 1), np.float32)
-        for b in range(num_batches):
-            rows = slice(b * batch_size, min(n, (b + 1) * batch_size))
-            count = rows.stop - rows.start
-            xb[b, :count] = x_train[rows]
-            yb[b, :count, 0] = y_train[rows]
-            mb[b, :count] = 1.0
-
-        def padded(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, ...]:
-            xp = np.zeros((cap, n_in), np.float32)
-            yp = np.zeros((cap, 1), np.float32)
-            mp = np.zeros((cap, 1), np.float32)
-            xp[: len(x)] = x
-            yp[: len(y), 0] = y
-            mp[: len(x)] = 1.0
-            return xp, yp, mp
-
-        arrays = (xb, yb, mb, *padded(x_train, y_train), *padded(x_test, y_test))
-        for variable, array in zip(self._data, arrays, strict=True):
-            variable.assign(array)
+        for x_var, y_var, n_var, x, y in (
+            (self._x_train, self._y_train, self._n_train, x_train, y_train),
+            (self._x_test, self._y_test, self._n_test, x_test, y_test),
+        ):
+            x_pad = np.zeros(x_var.shape, np.float32)
+            y_pad = np.zeros(y_var.shape, np.float32)
+            x_pad[: len(x)] = x
+            y_pad[: len(y), 0] = y
+            x_var.assign(x_pad)
+            y_var.assign(y_pad)
+            n_var.assign(len(x))
+        self._batch_size.assign(batch_size)
         self._loaded = True
 
     def set_learning_rate(self, rate: float) -> None:
@@ -157,8 +136,10 @@ class EpochTrainer:
         self.model.set_weights(weights)
 
     def reset_optimizer(self) -> None:
+        """Forget momentum and step counts (a reused trainer starts like a new one)."""
         for variable in self.optimizer.variables:
-            variable.assign(tf.zeros_like(variable))
+            if variable is not self.optimizer.learning_rate:
+                variable.assign(tf.zeros_like(variable))
 
     # -- training ----------------------------------------------------------------
 
@@ -174,25 +155,25 @@ class EpochTrainer:
 
     def eager_losses(self) -> Losses:
         """The losses without the compiled function: instant even before it is compiled."""
-        (_, _, _, x_train, y_train, mask_train, x_test, y_test, mask_test) = self._data
         return Losses(
-            float(self._data_loss(x_train, y_train, mask_train)),
-            float(self._data_loss(x_test, y_test, mask_test)),
+            float(self._set_loss(self._x_train, self._y_train, self._n_train)),
+            float(self._set_loss(self._x_test, self._y_test, self._n_test)),
         )
 
     def _epochs(self, epochs: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
-        (x_batches, y_batches, mask_batches, x_train, y_train, mask_train,
-         x_test, y_test, mask_test) = self._data
         variables = self.model.trainable_variables
-        # Counted in the graph: a scalar argument would be folded in as a constant by
-        # XLA and every new data size would recompile.
-        num_batches = tf.reduce_sum(tf.cast(tf.reduce_max(mask_batches, axis=[1, 2]) > 0, tf.int32))
+        batch_size = self._batch_size.read_value()
+        n_train = self._n_train.read_value()
+        num_batches = (n_train + batch_size - 1) // batch_size
+        window = tf.range(self.architecture.batch_capacity)
 
         def step(i: tf.Tensor) -> tuple[tf.Tensor]:
-            b = i % num_batches
+            rows = (i % num_batches) * batch_size + window
+            mask = tf.cast((window < batch_size) & (rows < n_train), tf.float32)[:, None]
+            rows = tf.minimum(rows, self.architecture.capacity - 1)
             with tf.GradientTape() as tape:
                 loss = self._data_loss(
-                    tf.gather(x_batches, b), tf.gather(y_batches, b), tf.gather(mask_batches, b)
+                    tf.gather(self._x_train, rows), tf.gather(self._y_train, rows), mask
                 )
                 loss += self._penalty()
             gradients = tape.gradient(loss, variables)
@@ -203,9 +184,13 @@ class EpochTrainer:
         # distinct count if the bounds were `tf.range` constants.
         tf.while_loop(lambda i: i < epochs * num_batches, step, (tf.constant(0),))
         return (
-            self._data_loss(x_train, y_train, mask_train),
-            self._data_loss(x_test, y_test, mask_test),
+            self._set_loss(self._x_train, self._y_train, self._n_train),
+            self._set_loss(self._x_test, self._y_test, self._n_test),
         )
+
+    def _set_loss(self, x: tf.Variable, y: tf.Variable, n: tf.Variable) -> tf.Tensor:
+        mask = tf.cast(tf.range(self.architecture.capacity) < n, tf.float32)[:, None]
+        return self._data_loss(x, y, mask)
 
     def _data_loss(self, x: tf.Tensor, y: tf.Tensor, mask: tf.Tensor) -> tf.Tensor:
         """½·mean squared error over the rows the mask keeps (padding rows weigh 0)."""
@@ -213,6 +198,8 @@ class EpochTrainer:
         return tf.reduce_sum(error) / tf.maximum(tf.reduce_sum(mask), 1.0)
 
     def _penalty(self) -> tf.Tensor:
+        if not self._kernels:
+            return tf.constant(0.0)
         l1 = tf.add_n([tf.reduce_sum(tf.abs(k)) for k in self._kernels])
         l2 = tf.add_n([tf.reduce_sum(tf.square(k)) for k in self._kernels])
         return self._l1_rate * l1 + 0.5 * self._l2_rate * l2

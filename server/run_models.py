@@ -1,8 +1,8 @@
 """Keras models that hold a run's latest weights, for the downloads.
 
 The training thread owns the trainer's model; exports never touch it. A run's
-export model is built once from the same `build_playground_model` (so it is the
-same network) and loaded with the run's newest weights on each request.
+export model is built once by its job (the same builder that made the trained
+model, so it is the same network) and loaded with the newest weights per request.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from typing import TypeVar
 
 import keras
 
-from server.network import build_playground_model
 from server.runs import Run
 
 T = TypeVar("T")
@@ -31,12 +30,8 @@ class RunModels:
         with self._lock:
             model = self._models.get(run.id)
             if model is None:
-                arch = run.architecture
-                model = build_playground_model(
-                    arch.num_inputs, arch.hidden_layers, arch.activation, arch.output_activation
-                )
-                self._models[run.id] = model
-            epoch, weights, _ = run.weights()
+                model = self._models[run.id] = run.job.build_export_model()
+            epoch, weights = run.job.latest_weights()
             model.set_weights(weights)
             return use(model, epoch)
 

@@ -106,12 +106,12 @@ def test_learning_rate_change_keeps_the_trained_weights(client: FlaskClient, app
     run = _create(client)
     paused = client.patch(f"/api/runs/{run['id']}", json={"state": "paused"}).get_json()
     registry = app.extensions["runs"]
-    before = registry.get(run["id"]).weights()[1]
+    before = registry.get(run["id"]).job.latest_weights()[1]
     changed = client.patch(f"/api/runs/{run['id']}",
                            json={"learningRate": 0.3, "regularizationRate": 0.01}).get_json()
     assert changed["learningRate"] == 0.3 and changed["regularizationRate"] == 0.01
     assert changed["epoch"] == paused["epoch"]
-    after = registry.get(run["id"]).weights()[1]
+    after = registry.get(run["id"]).job.latest_weights()[1]
     for a, b in zip(before, after, strict=True):
         np.testing.assert_array_equal(a, b)
 
@@ -125,11 +125,11 @@ def test_an_edited_weight_and_bias_reach_the_run(client: FlaskClient, app: Any) 
     })
     assert response.status_code == 200
     live = app.extensions["runs"].get(run["id"])
-    _, weights, _ = _wait(lambda: (w := live.weights())[1][2][3, 0] == 2.5 and w)
+    _, weights = _wait(lambda: (w := live.job.latest_weights())[1][2][3, 0] == 2.5 and w)
     assert weights[5][0] == -0.75
     stepped = client.post(f"/api/runs/{run['id']}/step").get_json()
     assert stepped["state"] == "paused"
-    assert live.weights()[1][2][3, 0] != 2.5  # trained on from the edited value
+    assert live.job.latest_weights()[1][2][3, 0] != 2.5  # trained on from the edited value
 
 
 def test_delete_stops_and_removes(client: FlaskClient) -> None:

@@ -64,7 +64,7 @@ def test_the_served_model_predicts_like_the_snapshot_weights(client: FlaskClient
     in_browser = np.array(json.loads((tmp_path / "out.json").read_text())["outputs"][0])
 
     live = client.application.extensions["runs"].get(run["id"])
-    _, weights, _ = live.weights()
+    _, weights = live.job.latest_weights()
     pairs = [(weights[i], weights[i + 1]) for i in range(0, len(weights), 2)]
     expected = _forward(pairs, inputs, "relu", "linear")
     assert np.max(np.abs(in_browser - expected)) <= 1e-5

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -13,11 +12,11 @@ from flask.typing import ResponseReturnValue
 
 from exporter.bundle import export_zip
 from exporter.tfjs import DEFAULT_WEIGHTS_PATH, model_json_bytes, to_tfjs
-from server import catalog
 from server.api.errors import error_response
 from server.config import Config
+from server.engine import TrainerPool
 from server.events import HEARTBEAT, RETRY
-from server.features import FEATURES
+from server.playground_job import PlaygroundJob
 from server.run_models import RunModels
 from server.runs import PAUSED, RUNNING, Run, RunRegistry
 from server.spec import SpecError, learning_rate, number, parse_spec, regularization_rate
@@ -38,6 +37,10 @@ def _models() -> RunModels:
 
 def _config() -> Config:
     return current_app.config["PLAYGROUND"]
+
+
+def _pool() -> TrainerPool:
+    return current_app.extensions["trainer_pool"]
 
 
 def _run_or_404(run_id: str) -> Run:
@@ -68,19 +71,6 @@ def _json_body() -> Any:
         raise SpecError("body", f"the request body is not valid JSON ({error})") from error
 
 
-def _points(rows: Any) -> list[list[float]]:
-    return [[float(x1), float(x2), float(label)] for x1, x2, label in rows]
-
-
-def _with_points(run: Run) -> dict[str, Any]:
-    return {
-        **run.summary(),
-        "train": _points(run.split.train),
-        "test": _points(run.split.test),
-        "modelUrl": f"/api/runs/{run.id}/model.json",
-    }
-
-
 @bp.get("/api/runs")
 def list_runs() -> ResponseReturnValue:
     return jsonify({"runs": [run.summary() for run in _registry().all()]})
@@ -88,9 +78,12 @@ def list_runs() -> ResponseReturnValue:
 
 @bp.post("/api/runs")
 def create_run() -> ResponseReturnValue:
-    spec = parse_spec(_json_body(), _config())
-    run = _registry().create(spec)
-    response = jsonify(_with_points(run))
+    body = _json_body()
+    problem = body.get("problem", "classification") if isinstance(body, dict) else None
+    spec = parse_spec(body, _config())
+    job = PlaygroundJob(spec, _pool(), max_snapshot_rate=_config().max_snapshot_rate)
+    run = _registry().create(str(problem), spec.to_json(), job)
+    response = jsonify(run.details())
     response.status_code = 201
     response.headers["Location"] = f"/api/runs/{run.id}"
     return response
@@ -98,7 +91,7 @@ def create_run() -> ResponseReturnValue:
 
 @bp.get("/api/runs/<run_id>")
 def get_run(run_id: str) -> ResponseReturnValue:
-    return jsonify(_with_points(_run_or_404(run_id)))
+    return jsonify(_run_or_404(run_id).details())
 
 
 @bp.patch("/api/runs/<run_id>")
@@ -112,23 +105,23 @@ def patch_run(run_id: str) -> ResponseReturnValue:
             raise SpecError(str(key), f"unknown field; a run takes {', '.join(PATCH_FIELDS)}")
     changes: dict[str, Any] = {}
     if "learningRate" in body:
-        changes["learning_rate"] = learning_rate(body["learningRate"])
+        changes["learningRate"] = learning_rate(body["learningRate"])
     if "regularizationRate" in body:
-        changes["regularization_rate"] = regularization_rate(body["regularizationRate"])
-    if "state" in body:
-        if body["state"] not in (RUNNING, PAUSED):
-            raise SpecError("state", "must be running or paused")
-        changes["state"] = body["state"]
-    layer_sizes = [run.architecture.num_inputs, *run.architecture.hidden_layers, 1]
+        changes["regularizationRate"] = regularization_rate(body["regularizationRate"])
+    state = body.get("state")
+    if "state" in body and state not in (RUNNING, PAUSED):
+        raise SpecError("state", "must be running or paused")
+    arch = run.job.architecture
+    layer_sizes = [arch.num_inputs, *arch.hidden_layers, 1]
     if "weights" in body:
-        changes["weight_edits"] = [
+        changes["weights"] = [
             _weight_edit(edit, layer_sizes) for edit in _edit_list(body["weights"], "weights")
         ]
     if "biases" in body:
-        changes["bias_edits"] = [
+        changes["biases"] = [
             _bias_edit(edit, layer_sizes) for edit in _edit_list(body["biases"], "biases")
         ]
-    run.update(**changes)
+    run.update(changes, state)
     return jsonify(run.summary())
 
 
@@ -145,25 +138,32 @@ def _index(edit: dict[str, Any], key: str, field: str, size: int) -> int:
     return value
 
 
-def _weight_edit(edit: dict[str, Any], sizes: list[int]) -> tuple[int, int, int, float]:
+def _weight_edit(edit: dict[str, Any], sizes: list[int]) -> dict[str, Any]:
     """`{layer, input, unit, value}`: layer counts Dense layers from 0 (the first hidden one)."""
     layer = _index(edit, "layer", "weights", len(sizes) - 1)
-    source = _index(edit, "input", "weights", sizes[layer])
-    unit = _index(edit, "unit", "weights", sizes[layer + 1])
-    value = number("weights.value", edit.get("value"), -MAX_EDITED_WEIGHT, MAX_EDITED_WEIGHT)
-    return layer, source, unit, value
+    return {
+        "layer": layer,
+        "input": _index(edit, "input", "weights", sizes[layer]),
+        "unit": _index(edit, "unit", "weights", sizes[layer + 1]),
+        "value": number("weights.value", edit.get("value"),
+                        -MAX_EDITED_WEIGHT, MAX_EDITED_WEIGHT),
+    }
 
 
-def _bias_edit(edit: dict[str, Any], sizes: list[int]) -> tuple[int, int, float]:
+def _bias_edit(edit: dict[str, Any], sizes: list[int]) -> dict[str, Any]:
     layer = _index(edit, "layer", "biases", len(sizes) - 1)
-    unit = _index(edit, "unit", "biases", sizes[layer + 1])
-    value = number("biases.value", edit.get("value"), -MAX_EDITED_WEIGHT, MAX_EDITED_WEIGHT)
-    return layer, unit, value
+    return {
+        "layer": layer,
+        "unit": _index(edit, "unit", "biases", sizes[layer + 1]),
+        "value": number("biases.value", edit.get("value"), -MAX_EDITED_WEIGHT, MAX_EDITED_WEIGHT),
+    }
 
 
 @bp.post("/api/runs/<run_id>/step")
 def step_run(run_id: str) -> ResponseReturnValue:
-    return jsonify(_run_or_404(run_id).step())
+    run = _run_or_404(run_id)
+    run.step()
+    return jsonify(run.summary())
 
 
 @bp.delete("/api/runs/<run_id>")
@@ -228,10 +228,15 @@ def model_weights(run_id: str) -> ResponseReturnValue:
 @bp.get("/api/runs/<run_id>/export.zip")
 def export(run_id: str) -> ResponseReturnValue:
     run = _run_or_404(run_id)
-    summary = run.summary()
 
     def bundle(model: Any, epoch: int) -> bytes:
-        return export_zip(model, _metadata(run, summary, epoch))
+        metadata = {
+            **run.job.export_metadata(),
+            "problem": run.kind,
+            "epoch": epoch,
+            "exportedAt": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+        return export_zip(model, metadata)
 
     data = _models().with_model(run, bundle)
     return Response(
@@ -239,29 +244,3 @@ def export(run_id: str) -> ResponseReturnValue:
         mimetype="application/zip",
         headers={"Content-Disposition": f'attachment; filename="tf-playground-{run.id[:8]}.zip"'},
     )
-
-
-def _metadata(run: Run, summary: dict[str, Any], epoch: int) -> dict[str, Any]:
-    """What a downloaded model needs to be used correctly, away from this server."""
-    problem = run.spec["problem"]
-    output = (
-        "one tanh output in [-1, 1]: > 0 is class +1 (blue), < 0 class -1 (orange)"
-        if problem == "classification"
-        else "one linear output: the predicted value (labels lie in [-1, 1])"
-    )
-    return {
-        "spec": run.spec.to_json(),
-        "features": run.features,
-        "featureExpressions": {
-            key: expression for key, _, expression in FEATURES if key in run.features
-        },
-        "inputOrder": "columns are the features above, in that order, computed from (x1, x2)",
-        "inputRange": list(catalog.INPUT_RANGE),
-        "output": output,
-        "epoch": epoch,
-        "trainLoss": summary["trainLoss"],
-        "testLoss": summary["testLoss"],
-        "loss": "0.5 * mean squared error",
-        "exportedAt": datetime.now(UTC).isoformat(timespec="seconds"),
-        "exportedAtUnix": time.time(),
-    }
