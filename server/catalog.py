@@ -11,6 +11,10 @@ from typing import Any
 from server.config import Config
 from server.datasets import DATASETS
 from server.features import FEATURES
+from server.mnist.models import PRESETS
+from server.mnist.spec import ACTIVATIONS as MNIST_ACTIVATIONS
+from server.mnist.spec import INITS, LAYER_LIMITS, MAX_LAYERS, MAX_TRAIN_IMAGES
+from server.optimizers import OPTIMIZERS
 
 PROBLEMS = (("classification", "Classification"), ("regression", "Regression"))
 ACTIVATIONS = (("relu", "ReLU"), ("tanh", "Tanh"), ("sigmoid", "Sigmoid"), ("linear", "Linear"))
@@ -85,4 +89,19 @@ def build_catalog(config: Config) -> dict[str, Any]:
         },
         "inputRange": list(INPUT_RANGE),
         "defaults": DEFAULTS,
+        "mnist": {
+            "presets": [
+                {"key": key, "title": preset["title"], "reported": preset["reported"],
+                 "spec": {k: v for k, v in preset.items() if k not in ("title", "reported")}}
+                for key, preset in PRESETS.items()
+            ],
+            "optimizers": [{"key": k, "label": label} for k, label in OPTIMIZERS],
+            "activations": list(MNIST_ACTIVATIONS),
+            "inits": list(INITS),
+            "layerTypes": LAYER_LIMITS,
+            "maxLayers": MAX_LAYERS,
+            "limits": {"batchSize": {"min": 1, "max": 1000}, "epochs": {"min": 1, "max": 200},
+                       "trainImages": {"min": 100, "max": MAX_TRAIN_IMAGES},
+                       "learningRate": {"min": 1e-6, "max": 10.0}},
+        },
     }

@@ -24,6 +24,8 @@ def _parser() -> argparse.ArgumentParser:
                        help=f"hidden layers a network may have (at most {HARD_MAX_HIDDEN_LAYERS})")
     serve.add_argument("--max-neurons", type=int, default=8,
                        help=f"neurons a hidden layer may have (at most {HARD_MAX_NEURONS})")
+    serve.add_argument("--mnist", type=Path, default=None,
+                       help="an mnist.npz (default $TF_PLAYGROUND_MNIST, else Keras' download)")
     serve.add_argument("--threads", type=int, default=64,
                        help="server threads; every open event stream holds one")
     return parser
@@ -38,6 +40,7 @@ def main(argv: list[str] | None = None) -> int:
             max_hidden_layers=args.max_layers,
             max_neurons=args.max_neurons,
             server_threads=args.threads,
+            mnist_path=args.mnist,
         )
         config.data_dir.mkdir(parents=True, exist_ok=True)
     except (ValueError, OSError) as error:

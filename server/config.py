@@ -39,6 +39,8 @@ class Config:
     server_threads: int = 64
     # Compile the default network's trainer at start-up so the first run starts at once.
     warm_up: bool = True
+    # An mnist.npz; None: $TF_PLAYGROUND_MNIST, else Keras' download.
+    mnist_path: Path | None = None
 
     def __post_init__(self) -> None:
         if not 0 <= self.max_hidden_layers <= HARD_MAX_HIDDEN_LAYERS:

@@ -15,12 +15,15 @@ from server.app import create_app
 from server.config import Config
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# Tests, benchmarks and CI use the shared copy (Keras' hash check rejects it: np.load only).
+MNIST_PATH = REPO_ROOT.parent / "shared" / "data" / "mnist.npz"
 
 
 @pytest.fixture(scope="session")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     """The application under test; its trainer pool stays warm across tests."""
-    config = Config(data_dir=tmp_path_factory.mktemp("data"), heartbeat_s=1.0)
+    config = Config(data_dir=tmp_path_factory.mktemp("data"), heartbeat_s=1.0,
+                    mnist_path=MNIST_PATH)
     application = create_app(config)
     yield application
     application.extensions["runs"].close()

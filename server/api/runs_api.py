@@ -16,6 +16,9 @@ from server.api.errors import error_response
 from server.config import Config
 from server.engine import TrainerPool
 from server.events import HEARTBEAT, RETRY
+from server.mnist.data import MnistUnavailableError
+from server.mnist.job import MnistJob
+from server.mnist.spec import parse_mnist_spec
 from server.playground_job import PlaygroundJob
 from server.run_models import RunModels
 from server.runs import PAUSED, RUNNING, Run, RunRegistry
@@ -80,9 +83,17 @@ def list_runs() -> ResponseReturnValue:
 def create_run() -> ResponseReturnValue:
     body = _json_body()
     problem = body.get("problem", "classification") if isinstance(body, dict) else None
-    spec = parse_spec(body, _config())
-    job = PlaygroundJob(spec, _pool(), max_snapshot_rate=_config().max_snapshot_rate)
-    run = _registry().create(str(problem), spec.to_json(), job)
+    if problem == "mnist":
+        mnist_spec = parse_mnist_spec(body)
+        try:
+            data = current_app.extensions["mnist"].get()
+        except MnistUnavailableError as error:
+            raise SpecError("problem", str(error)) from error
+        run = _registry().create("mnist", mnist_spec, MnistJob(mnist_spec, data))
+    else:
+        spec = parse_spec(body, _config())
+        job = PlaygroundJob(spec, _pool(), max_snapshot_rate=_config().max_snapshot_rate)
+        run = _registry().create(str(problem), spec.to_json(), job)
     response = jsonify(run.details())
     response.status_code = 201
     response.headers["Location"] = f"/api/runs/{run.id}"
@@ -111,6 +122,12 @@ def patch_run(run_id: str) -> ResponseReturnValue:
     state = body.get("state")
     if "state" in body and state not in (RUNNING, PAUSED):
         raise SpecError("state", "must be running or paused")
+    if not isinstance(run.job, PlaygroundJob):
+        for key in body:
+            if key != "state":
+                raise SpecError(key, f"a {run.kind} run takes only state changes")
+        run.update({}, state)
+        return jsonify(run.summary())
     arch = run.job.architecture
     layer_sizes = [arch.num_inputs, *arch.hidden_layers, 1]
     if "weights" in body:

@@ -1,0 +1,276 @@
+"""The MNIST job: trains one of the ladder's models and publishes the six panels' data.
+
+Events: `metrics` (several a second), `panels` (about once a second) and
+`evaluation` (after each full pass over the 10,000 test images). Evaluating
+costs at most ~10% of training time: a fixed sample of test images is scored
+when the budget allows, and full evaluations are spaced by their measured cost.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from typing import Any
+
+import keras
+import numpy as np
+
+from server.events import EventLog
+from server.mnist.data import Mnist
+from server.mnist.models import build_model, build_optimizer, steps_per_epoch
+from server.mnist.panels import (
+    confusion_matrix,
+    digit_strip,
+    downsample,
+    percentile_band,
+    weight_maps,
+)
+from server.mnist.trainer import MnistTrainer
+from server.runs import Progress
+
+EVAL_BUDGET = 0.09  # share of training time spent evaluating
+SAMPLE_SIZE = 1000  # test images in a quick evaluation
+METRICS_PERIOD_S = 0.2
+PANELS_PERIOD_S = 1.0
+
+PREPROCESSING = (
+    "28×28 grey image, white digit on black, pixel values / 255 in [0, 1], shape "
+    "[n, 28, 28, 1]. Digits were size-normalised to fit a 20×20 box (keeping the aspect "
+    "ratio, anti-aliased) and centred by their centre of mass in the 28×28 field, as "
+    "MNIST was prepared."
+)
+
+
+class MnistJob:
+    """Trains an MNIST model for an epoch budget; one instance per run."""
+
+    def __init__(self, spec: dict[str, Any], data: Mnist) -> None:
+        self.spec = spec
+        self.data = data
+        self.code = build_model(spec).code
+        count = spec["trainImages"]
+        self._x_train, self._y_train = data.x_train[:count], data.y_train[:count]
+        self._steps_per_epoch = steps_per_epoch(count, spec["batchSize"])
+        self._total_steps = spec["epochs"] * self._steps_per_epoch
+        self._rng = np.random.default_rng(spec["seed"])
+        self._sample = self._rng.choice(len(data.x_test), SAMPLE_SIZE, replace=False)
+        self._lock = threading.Lock()
+        self._events: EventLog | None = None
+        self._trainer: MnistTrainer | None = None
+        self._step = 0  # batches trained
+        self._order = self._rng.permutation(count)
+        self._weights: list[np.ndarray] = []
+        self._metrics: dict[str, Any] = {}
+        self._history: dict[str, list[float]] = {k: [] for k in (
+            "iteration", "trainAccuracy", "trainLoss", "testIteration", "testAccuracy",
+            "testLoss")}
+        self._bands: dict[str, dict[str, list[Any]]] = {}
+        self._last_batch: tuple[np.ndarray, np.ndarray] | None = None
+        self._chunk = 1
+        self._train_s = 0.0
+        self._eval_s = 0.0
+        self._last_metrics = self._last_panels = self._last_full = 0.0
+        self._full_cost = 0.0
+
+    # -- read from request threads -----------------------------------------------------
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "preset": self.spec["preset"],
+            "trainImages": len(self._x_train),
+            "testImages": len(self.data.x_test),
+            "stepsPerEpoch": self._steps_per_epoch,
+            "totalSteps": self._total_steps,
+        }
+
+    def metrics(self) -> dict[str, Any]:
+        with self._lock:
+            return dict(self._metrics)
+
+    def latest_weights(self) -> tuple[int, list[np.ndarray]]:
+        with self._lock:
+            return self._step, [w.copy() for w in self._weights]
+
+    def build_export_model(self) -> keras.Model:
+        return build_model(self.spec).model
+
+    def export_metadata(self) -> dict[str, Any]:
+        return {
+            "spec": self.spec,
+            "input": PREPROCESSING,
+            "output": "10 softmax probabilities, for the digits 0 to 9 in order",
+            "code": self.code,
+            **self.metrics(),
+        }
+
+    # -- the run's training thread ---------------------------------------------------------
+
+    def start(self, events: EventLog) -> Progress:
+        self._events = events
+        built = build_model(self.spec)
+        self._trainer = MnistTrainer(built.model, build_optimizer(self.spec),
+                                     self._x_train, self._y_train, self.spec["batchSize"])
+        self._snapshot_weights()
+        self._evaluate_sample()
+        self._publish_metrics(None)
+        self._publish_panels()
+        return Progress(0)
+
+    def apply(self, changes: dict[str, Any]) -> None:
+        """MNIST runs take no live changes yet beyond pause/resume."""
+
+    def train(self, *, single_step: bool) -> Progress:
+        trainer = self._require_trainer()
+        in_epoch = self._step % self._steps_per_epoch
+        if in_epoch == 0 and self._step:
+            self._order = self._rng.permutation(len(self._x_train))
+        batches = 1 if single_step else self._chunk
+        batches = min(batches, self._steps_per_epoch - in_epoch, self._total_steps - self._step)
+        started = time.perf_counter()
+        result = trainer.train(self._order, in_epoch, batches)
+        elapsed = time.perf_counter() - started
+        self._train_s += elapsed
+        if not single_step:  # aim at ~METRICS_PERIOD_S per chunk
+            self._chunk = max(1, min(int(batches * METRICS_PERIOD_S / max(elapsed, 1e-4)),
+                                     batches * 4))
+        with self._lock:
+            self._step += batches
+        self._last_batch = (result.batch_indices, result.batch_predictions)
+        healthy = math.isfinite(result.loss)
+        finished = self._step >= self._total_steps
+        epoch_done = self._step % self._steps_per_epoch == 0
+        now = time.perf_counter()
+        if finished or (epoch_done and self._full_evaluation_affordable(now)):
+            self._evaluate_full()
+        elif now - self._last_metrics > 0.5 and self._eval_s < EVAL_BUDGET * self._train_s:
+            self._evaluate_sample()
+        self._publish_metrics(result)
+        if finished or single_step or now - self._last_panels >= PANELS_PERIOD_S:
+            self._snapshot_weights()
+            self._publish_panels()
+        return Progress(self._step // self._steps_per_epoch, healthy=healthy, finished=finished)
+
+    def publish(self) -> None:
+        self._publish_panels()
+
+    def close(self) -> None:
+        self._trainer = None
+
+    # -- evaluation and events ---------------------------------------------------------------
+
+    def _require_trainer(self) -> MnistTrainer:
+        if self._trainer is None:
+            raise RuntimeError("the job has not started")
+        return self._trainer
+
+    def _full_evaluation_affordable(self, now: float) -> bool:
+        return self._full_cost <= EVAL_BUDGET * max(now - self._last_full, 1e-9) or \
+            self._eval_s + self._full_cost <= EVAL_BUDGET * self._train_s
+
+    def _evaluate_sample(self) -> None:
+        started = time.perf_counter()
+        x, y = self.data.x_test[self._sample], self.data.y_test[self._sample]
+        result = self._require_trainer().evaluate(x, y)
+        self._eval_s += time.perf_counter() - started
+        self._record_test(result.loss, result.accuracy)
+
+    def _evaluate_full(self) -> None:
+        started = time.perf_counter()
+        x, y = self.data.x_test, self.data.y_test
+        result = self._require_trainer().evaluate(x, y)
+        self._full_cost = time.perf_counter() - started
+        self._eval_s += self._full_cost
+        self._last_full = time.perf_counter()
+        self._record_test(result.loss, result.accuracy)
+        if self._events is not None:
+            self._events.publish("evaluation", {
+                "iteration": self._step,
+                "epoch": self._step / self._steps_per_epoch,
+                "testAccuracy": result.accuracy,
+                "testLoss": result.loss,
+                "confusion": confusion_matrix(y, result.predictions),
+                "digits": digit_strip(x, y, result.predictions),
+            }, coalesce=True)
+
+    def _record_test(self, loss: float, accuracy: float) -> None:
+        with self._lock:
+            self._metrics.update(testLoss=loss, testAccuracy=accuracy)
+        self._history["testIteration"].append(self._step)
+        self._history["testAccuracy"].append(accuracy)
+        self._history["testLoss"].append(loss)
+
+    def _learning_rate(self) -> float:
+        optimizer = self._require_trainer().optimizer
+        return float(optimizer.learning_rate)
+
+    def _publish_metrics(self, result: Any) -> None:
+        self._last_metrics = time.perf_counter()
+        with self._lock:
+            if result is not None:
+                self._metrics.update(trainLoss=result.loss, trainAccuracy=result.accuracy)
+                self._history["iteration"].append(self._step)
+                self._history["trainAccuracy"].append(result.accuracy)
+                self._history["trainLoss"].append(result.loss)
+            self._metrics.update(
+                epoch=self._step / self._steps_per_epoch,
+                batch=self._step,
+                learningRate=self._learning_rate(),
+            )
+            payload = {key: self._metrics.get(key) for key in (
+                "epoch", "batch", "trainAccuracy", "trainLoss", "testAccuracy", "testLoss",
+                "learningRate")}
+        if self._events is not None:
+            self._events.publish("metrics", payload, coalesce=True)
+
+    def _snapshot_weights(self) -> None:
+        model = self._require_trainer().model
+        weights = model.get_weights()
+        with self._lock:
+            self._weights = weights
+        for layer in model.layers:
+            for variable in layer.trainable_weights:
+                key = f"{layer.name}/{variable.name}"
+                band = self._bands.setdefault(key, {"iteration": [], "percentiles": []})
+                band["iteration"].append(self._step)
+                band["percentiles"].append(percentile_band(np.asarray(variable.numpy())))
+
+    def _publish_panels(self) -> None:
+        self._last_panels = time.perf_counter()
+        if self._events is None:
+            return
+        batch = None
+        if self._last_batch is not None:
+            indices, predicted = self._last_batch
+            batch = digit_strip(self._x_train[indices], self._y_train[indices], predicted)
+        history = self._history
+        train_idx = downsample(list(range(len(history["iteration"]))))
+        test_idx = downsample(list(range(len(history["testIteration"]))))
+        bands = []
+        for key, band in self._bands.items():
+            layer, _, kind = key.rpartition("/")
+            keep = downsample(list(range(len(band["iteration"]))), 200)
+            bands.append({
+                "layer": layer,
+                "kind": "bias" if kind in ("bias", "beta") else "weights",
+                "name": kind,
+                "iteration": [band["iteration"][i] for i in keep],
+                "percentiles": [band["percentiles"][i] for i in keep],
+            })
+        first_kernel = next((w for w in self._weights if w.ndim == 2), None)
+        self._events.publish("panels", {
+            "iteration": self._step,
+            "epoch": self._step / self._steps_per_epoch,
+            "batch": batch,
+            "history": {
+                "iteration": [history["iteration"][i] for i in train_idx],
+                "trainAccuracy": [history["trainAccuracy"][i] for i in train_idx],
+                "trainLoss": [history["trainLoss"][i] for i in train_idx],
+                "testIteration": [history["testIteration"][i] for i in test_idx],
+                "testAccuracy": [history["testAccuracy"][i] for i in test_idx],
+                "testLoss": [history["testLoss"][i] for i in test_idx],
+            },
+            "bands": bands,
+            "weightMaps": weight_maps(first_kernel) if first_kernel is not None else None,
+        }, coalesce=True)

@@ -1,0 +1,97 @@
+"""Training an MNIST model in chunks of batches, each chunk one compiled TensorFlow call.
+
+Like Keras' `steps_per_execution`: Python runs once per chunk, not per batch, and
+in between the job publishes metrics and panels. Images stay uint8 and are
+scaled to [0, 1] inside the graph as each batch is gathered.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+EVAL_BATCH = 1000
+
+
+@dataclass(frozen=True)
+class ChunkResult:
+    loss: float
+    accuracy: float
+    batch_indices: np.ndarray  # the last batch's images (indices into the training set)
+    batch_predictions: np.ndarray  # and what the model said for them
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    loss: float
+    accuracy: float
+    predictions: np.ndarray
+
+
+class MnistTrainer:
+    """A run's model and optimizer with compiled train and evaluate functions."""
+
+    def __init__(self, model: keras.Model, optimizer: keras.optimizers.Optimizer,
+                 x_train: np.ndarray, y_train: np.ndarray, batch_size: int,
+                 jit_compile: bool = False) -> None:
+        self.model = model
+        self.optimizer = optimizer
+        self.optimizer.build(model.trainable_variables)
+        self.batch_size = batch_size
+        self._x = tf.constant(x_train)
+        self._y = tf.constant(y_train.astype(np.int32))
+        self._loss = keras.losses.SparseCategoricalCrossentropy()
+        self._train = tf.function(self._train_steps, jit_compile=jit_compile)
+        self._predict = tf.function(self._predict_batch, jit_compile=jit_compile)
+
+    def train(self, order: np.ndarray, first_batch: int, batches: int) -> ChunkResult:
+        """Train `batches` batches taken from `order` (an epoch's shuffle) from `first_batch`."""
+        loss, accuracy, indices, predictions = self._train(
+            tf.constant(order, tf.int32), tf.constant(first_batch), tf.constant(batches)
+        )
+        return ChunkResult(float(loss), float(accuracy), indices.numpy(), predictions.numpy())
+
+    def _train_steps(self, order: tf.Tensor, first: tf.Tensor, count: tf.Tensor
+                     ) -> tuple[tf.Tensor, ...]:
+        size = self.batch_size
+        variables = self.model.trainable_variables
+
+        def step(i: tf.Tensor, loss_sum: tf.Tensor, correct: tf.Tensor, _: tf.Tensor,
+                 __: tf.Tensor) -> tuple[tf.Tensor, ...]:
+            indices = order[(first + i) * size:(first + i + 1) * size]
+            images = tf.cast(tf.gather(self._x, indices), tf.float32)[..., None] / 255.0
+            labels = tf.gather(self._y, indices)
+            with tf.GradientTape() as tape:
+                probabilities = self.model(images, training=True)
+                loss = self._loss(labels, probabilities)
+            gradients = tape.gradient(loss, variables)
+            self.optimizer.apply_gradients(zip(gradients, variables, strict=True))
+            predicted = tf.argmax(probabilities, axis=1, output_type=tf.int32)
+            hits = tf.reduce_sum(tf.cast(predicted == labels, tf.float32))
+            return i + 1, loss_sum + loss, correct + hits, indices, predicted
+
+        empty = tf.zeros([size], tf.int32)
+        _, loss_sum, correct, indices, predicted = tf.while_loop(
+            lambda i, *_: i < count, step,
+            (tf.constant(0), tf.constant(0.0), tf.constant(0.0), empty, empty),
+            shape_invariants=(tf.TensorShape([]),) * 3 + (tf.TensorShape([None]),) * 2,
+        )
+        n = tf.cast(count, tf.float32)
+        return loss_sum / n, correct / (n * size), indices, predicted
+
+    def _predict_batch(self, images: tf.Tensor) -> tf.Tensor:
+        return self.model(tf.cast(images, tf.float32)[..., None] / 255.0, training=False)
+
+    def evaluate(self, x: np.ndarray, y: np.ndarray) -> Evaluation:
+        """Loss, accuracy and predicted digits on a set (in batches of 1,000)."""
+        predictions, losses = [], []
+        for start in range(0, len(x), EVAL_BATCH):
+            probabilities = self._predict(tf.constant(x[start:start + EVAL_BATCH]))
+            labels = y[start:start + EVAL_BATCH]
+            losses.append(float(self._loss(labels, probabilities)) * len(labels))
+            predictions.append(np.argmax(probabilities.numpy(), axis=1))
+        predicted = np.concatenate(predictions)
+        return Evaluation(sum(losses) / len(x), float(np.mean(predicted == y)), predicted)
