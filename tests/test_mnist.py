@@ -1,0 +1,234 @@
+"""The MNIST lab's server side: loading, the presets' shapes, training, events, exports."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import subprocess
+import time
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import keras
+import numpy as np
+import pytest
+from flask.testing import FlaskClient
+from keras import layers
+
+from exporter.tfjs import write_tfjs
+from server.mnist.data import ENV_VAR, MnistUnavailableError, load_mnist
+from server.mnist.models import PRESETS, DecayToFloor, build_model
+from server.mnist.spec import parse_mnist_spec
+from tests.conftest import MNIST_PATH, REPO_ROOT
+
+
+def _wait(client: FlaskClient, run_id: str, state: str, timeout: float = 120) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        summary = client.get(f"/api/runs/{run_id}").get_json()
+        if summary["state"] == state:
+            return summary
+        time.sleep(0.1)
+    raise AssertionError(f"the run did not become {state}")
+
+
+# -- data ---------------------------------------------------------------------------------
+
+
+def test_loader_reads_a_path_and_splits_as_the_workshop() -> None:
+    data = load_mnist(MNIST_PATH)
+    assert data.x_train.shape == (55_000, 28, 28) and data.x_validation.shape == (5_000, 28, 28)
+    assert data.x_test.shape == (10_000, 28, 28) and data.x_train.dtype == np.uint8
+    assert np.bincount(data.y_test).tolist() == [
+        980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
+
+
+def test_loader_takes_the_environment_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(ENV_VAR, str(MNIST_PATH))
+    assert load_mnist().source == str(MNIST_PATH)
+
+
+def test_missing_data_says_how_to_get_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(ENV_VAR, str(tmp_path / "nothing.npz"))
+    with pytest.raises(MnistUnavailableError, match="--mnist PATH"):
+        load_mnist()
+
+
+def test_the_api_answers_400_with_the_message_when_data_is_missing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from server.app import create_app
+    from server.config import Config
+
+    monkeypatch.setenv(ENV_VAR, str(tmp_path / "missing.npz"))
+    app = create_app(Config(data_dir=tmp_path, warm_up=False))
+    try:
+        response = app.test_client().post("/api/runs", json={"problem": "mnist"})
+        assert response.status_code == 400
+        body = response.get_json()
+        assert body["field"] == "problem" and "TF_PLAYGROUND_MNIST" in body["error"]
+    finally:
+        app.extensions["runs"].close()
+
+
+# -- models -------------------------------------------------------------------------------
+
+
+def _conv_shapes(model: keras.Model) -> list[tuple[int, int, int, int]]:
+    return [(layer.kernel_size[0], layer.filters, layer.strides[0], layer.output.shape[1])
+            for layer in model.layers if isinstance(layer, layers.Conv2D)]
+
+
+def _dense_units(model: keras.Model) -> list[int]:
+    return [layer.units for layer in model.layers if isinstance(layer, layers.Dense)]
+
+
+def test_every_preset_builds_with_the_shapes_the_talk_gives() -> None:
+    models = {name: build_model(parse_mnist_spec({"preset": name})).model for name in PRESETS}
+    assert _dense_units(models["softmax"]) == [10]
+    assert models["softmax"].count_params() == 7850
+    for name in ("dense-sigmoid", "dense-relu", "dense-relu-decay", "dense-relu-decay-dropout"):
+        assert _dense_units(models[name]) == [200, 100, 60, 30, 10], name
+    assert {layer.activation.__name__ for layer in models["dense-sigmoid"].layers[1:-1]
+            if isinstance(layer, layers.Dense)} == {"sigmoid"}
+    dropouts = [layer.rate for layer in models["dense-relu-decay-dropout"].layers
+                if isinstance(layer, layers.Dropout)]
+    assert dropouts == [0.25] * 4  # keep probability 0.75
+    # (kernel, filters, stride, output size) with same padding: 28 → 28 → 14 → 7
+    assert _conv_shapes(models["conv"]) == [(5, 4, 1, 28), (4, 8, 2, 14), (4, 12, 2, 7)]
+    assert _dense_units(models["conv"]) == [200, 10]
+    big = [(6, 6, 1, 28), (5, 12, 2, 14), (4, 24, 2, 7)]
+    assert _conv_shapes(models["conv-big-dropout"]) == big
+    assert [layer.rate for layer in models["conv-big-dropout"].layers
+            if isinstance(layer, layers.Dropout)] == [0.25]
+    assert _conv_shapes(models["conv-big-batchnorm"]) == big
+    norms = [layer for layer in models["conv-big-batchnorm"].layers
+             if isinstance(layer, layers.BatchNormalization)]
+    assert len(norms) == 4
+
+
+def test_the_code_shown_builds_the_same_model() -> None:
+    for name in PRESETS:
+        built = build_model(parse_mnist_spec({"preset": name}))
+        namespace: dict[str, Any] = {"keras": keras, "layers": layers,
+                                     "DecayToFloor": DecayToFloor}
+        model_code = built.code.split("\noptimizer =")[0]
+        exec(model_code, namespace)
+        shown = namespace["model"]
+        assert [type(layer).__name__ for layer in shown.layers] == [
+            type(layer).__name__ for layer in built.model.layers], name
+        assert shown.count_params() == built.model.count_params(), name
+
+
+def test_the_decay_goes_from_start_to_floor() -> None:
+    schedule = DecayToFloor(0.003, 0.0001, 2000)
+    assert float(schedule(0)) == pytest.approx(0.003)
+    assert float(schedule(2000)) == pytest.approx(0.0001 + 0.0029 / np.e, rel=1e-5)
+    assert float(schedule(100_000)) == pytest.approx(0.0001, rel=1e-4)
+
+
+@pytest.mark.parametrize(("raw", "field"), [
+    ({"preset": "lenet"}, "preset"),
+    ({"layers": [{"type": "lstm"}]}, "layers[0]"),
+    ({"layers": [{"type": "dense", "units": 0}]}, "layers[0].units"),
+    ({"layers": [{"type": "conv", "filters": 4, "kernel": 12, "stride": 1}]},
+     "layers[0].kernel"),
+    ({"layers": [{"type": "dense", "units": 5}, {"type": "maxpool", "size": 2}]}, "layers[1]"),
+    ({"layers": [{"type": "batchnorm"}]}, "layers[0]"),
+    ({"layers": [{"type": "dropout", "rate": 1}]}, "layers[0].rate"),
+    ({"layers": [{"type": "maxpool", "size": 4}] * 3}, "layers[2]"),
+    ({"optimizer": "lbfgs"}, "optimizer"),
+    ({"learningRateDecay": {"to": 1, "steps": 10}}, "learningRateDecay.to"),
+    ({"batchSize": 0}, "batchSize"),
+    ({"epochs": 1000}, "epochs"),
+    ({"trainImages": 50}, "trainImages"),
+    ({"colour": "red"}, "colour"),
+])
+def test_bad_mnist_specs_are_400_naming_the_field(client: FlaskClient, raw: dict,
+                                                  field: str) -> None:
+    response = client.post("/api/runs", json={"problem": "mnist", **raw})
+    assert response.status_code == 400
+    assert response.get_json()["field"] == field
+
+
+# -- training and events --------------------------------------------------------------------
+
+
+def test_softmax_on_2000_digits_passes_80_percent_and_every_panel_has_data(
+        client: FlaskClient, app: Any) -> None:
+    run = client.post("/api/runs", json={
+        "problem": "mnist", "preset": "softmax", "trainImages": 2000, "epochs": 5}).get_json()
+    assert "layers.Dense(10" in run["code"] and run["totalSteps"] == 100
+    final = _wait(client, run["id"], "finished")
+    assert final["testAccuracy"] > 0.80 and final["batch"] == 100
+    events = {e.kind: e for e in app.extensions["runs"].get(run["id"]).events.since(0)}
+    assert {"status", "metrics", "panels", "evaluation"} <= set(events)
+    metrics = events["metrics"].data
+    assert set(metrics) >= {"epoch", "batch", "trainAccuracy", "trainLoss", "testAccuracy",
+                            "testLoss"}
+    panels = events["panels"].data
+    batch = panels["batch"]
+    assert len(base64.b64decode(batch["pixels"])) == 784 * len(batch["labels"])
+    wrong = [a != b for a, b in zip(batch["labels"], batch["predicted"], strict=True)]
+    assert wrong == sorted(wrong, reverse=True)  # mistakes first
+    history = panels["history"]
+    assert len(history["iteration"]) >= 5 and len(history["testAccuracy"]) >= 2
+    assert {b["kind"] for b in panels["bands"]} == {"weights", "bias"}
+    assert all(len(p) == 7 and p == sorted(p) for b in panels["bands"] for p in b["percentiles"])
+    maps = panels["weightMaps"]
+    assert len(base64.b64decode(maps["values"])) == 7840 and maps["scale"] > 0
+    evaluation = events["evaluation"].data
+    confusion = np.array(evaluation["confusion"])
+    assert confusion.sum() == 10_000
+    assert np.trace(confusion) / 10_000 == pytest.approx(evaluation["testAccuracy"])
+    assert evaluation["digits"]["mistakes"] == 10_000 - np.trace(confusion)
+
+
+def test_pause_step_trains_one_batch(client: FlaskClient) -> None:
+    run = client.post("/api/runs", json={
+        "problem": "mnist", "trainImages": 1000, "epochs": 50}).get_json()
+    paused = client.patch(f"/api/runs/{run['id']}", json={"state": "paused"}).get_json()
+    assert paused["state"] == "paused"
+    before = client.get(f"/api/runs/{run['id']}").get_json()["batch"]
+    after = client.post(f"/api/runs/{run['id']}/step").get_json()["batch"]
+    assert after == before + 1
+    bad = client.patch(f"/api/runs/{run['id']}", json={"learningRate": 0.1})
+    assert bad.status_code == 400 and bad.get_json()["field"] == "learningRate"
+
+
+def _predict_in_node(directory: Path, images: np.ndarray) -> np.ndarray:
+    (directory / "inputs.json").write_text(json.dumps(images.tolist()))
+    subprocess.run(["node", str(REPO_ROOT / "tests/node/predict_layers_model.mjs"),
+                    str(directory), str(directory / "inputs.json"), str(directory / "out.json")],
+                   check=True, capture_output=True, cwd=REPO_ROOT)
+    return np.array(json.loads((directory / "out.json").read_text())["outputs"][0])
+
+
+@pytest.mark.parametrize("preset", ["conv", "conv-big-dropout", "conv-big-batchnorm"])
+def test_exported_convolutional_presets_match_keras_in_node(preset: str, tmp_path: Path) -> None:
+    model = build_model(parse_mnist_spec({"preset": preset})).model
+    rng = np.random.default_rng(3)
+    # Non-trivial weights everywhere, batch-norm statistics included.
+    model.set_weights([rng.normal(0, 0.2, w.shape).astype(np.float32)
+                       for w in model.get_weights()])
+    for layer in model.layers:
+        if isinstance(layer, layers.BatchNormalization):
+            layer.moving_variance.assign(rng.uniform(0.5, 2, layer.moving_variance.shape))
+    write_tfjs(model, tmp_path)
+    images = load_mnist(MNIST_PATH).x_test[:16, :, :, None].astype(np.float32) / 255
+    expected = model(images, training=False).numpy()
+    assert np.max(np.abs(_predict_in_node(tmp_path, images) - expected)) <= 1e-5
+
+
+def test_the_export_zip_states_the_preprocessing(client: FlaskClient) -> None:
+    run = client.post("/api/runs", json={
+        "problem": "mnist", "trainImages": 500, "epochs": 1}).get_json()
+    _wait(client, run["id"], "finished")
+    archive = zipfile.ZipFile(io.BytesIO(client.get(f"/api/runs/{run['id']}/export.zip").data))
+    metadata = json.loads(archive.read("metadata.json"))
+    assert "/ 255" in metadata["input"] and "centre of mass" in metadata["input"]
+    assert "softmax" in metadata["output"] and "layers.Dense(10" in metadata["code"]
+    model = json.loads(archive.read("model.json"))
+    assert model["modelTopology"]["config"]["layers"][0]["config"]["batch_input_shape"] == [
+        None, 28, 28, 1]
