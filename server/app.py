@@ -13,6 +13,7 @@ from server.api.errors import register_error_handlers
 from server.catalog import DEFAULTS, OUTPUT_ACTIVATION
 from server.config import Config
 from server.engine import Architecture, TrainerPool, capacity_for
+from server.jobs import JobContext
 from server.mnist.data import MnistSource
 from server.run_models import RunModels
 from server.runs import RunRegistry
@@ -43,6 +44,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.extensions["runs"] = registry
     app.extensions["run_models"] = RunModels()
     app.extensions["mnist"] = MnistSource(config.mnist_path)
+    app.extensions["job_context"] = JobContext(config, pool, app.extensions["mnist"])
     atexit.register(registry.close)
 
     register_error_handlers(app)

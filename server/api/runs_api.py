@@ -14,15 +14,12 @@ from exporter.bundle import export_zip
 from exporter.tfjs import DEFAULT_WEIGHTS_PATH, model_json_bytes, to_tfjs
 from server.api.errors import error_response
 from server.config import Config
-from server.engine import TrainerPool
 from server.events import HEARTBEAT, RETRY
-from server.mnist.data import MnistUnavailableError
-from server.mnist.job import MnistJob
-from server.mnist.spec import parse_mnist_spec
+from server.jobs import make_job
 from server.playground_job import PlaygroundJob
 from server.run_models import RunModels
 from server.runs import PAUSED, RUNNING, Run, RunRegistry
-from server.spec import SpecError, learning_rate, number, parse_spec, regularization_rate
+from server.spec import SpecError, learning_rate, number, regularization_rate
 
 bp = Blueprint("runs", __name__)
 
@@ -40,10 +37,6 @@ def _models() -> RunModels:
 
 def _config() -> Config:
     return current_app.config["PLAYGROUND"]
-
-
-def _pool() -> TrainerPool:
-    return current_app.extensions["trainer_pool"]
 
 
 def _run_or_404(run_id: str) -> Run:
@@ -81,19 +74,8 @@ def list_runs() -> ResponseReturnValue:
 
 @bp.post("/api/runs")
 def create_run() -> ResponseReturnValue:
-    body = _json_body()
-    problem = body.get("problem", "classification") if isinstance(body, dict) else None
-    if problem == "mnist":
-        mnist_spec = parse_mnist_spec(body)
-        try:
-            data = current_app.extensions["mnist"].get()
-        except MnistUnavailableError as error:
-            raise SpecError("problem", str(error)) from error
-        run = _registry().create("mnist", mnist_spec, MnistJob(mnist_spec, data))
-    else:
-        spec = parse_spec(body, _config())
-        job = PlaygroundJob(spec, _pool(), max_snapshot_rate=_config().max_snapshot_rate)
-        run = _registry().create(str(problem), spec.to_json(), job)
+    problem, spec, job = make_job(_json_body(), current_app.extensions["job_context"])
+    run = _registry().create(problem, spec, job)
     response = jsonify(run.details())
     response.status_code = 201
     response.headers["Location"] = f"/api/runs/{run.id}"
