@@ -13,10 +13,11 @@ from server.api.errors import register_error_handlers
 from server.catalog import DEFAULTS, OUTPUT_ACTIVATION
 from server.config import Config
 from server.engine import Architecture, TrainerPool, capacity_for
-from server.jobs import JobContext
+from server.jobs import JobContext, restore_runs
 from server.mnist.data import MnistSource
 from server.run_models import RunModels
 from server.runs import RunRegistry
+from server.store import RunStore
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -39,12 +40,15 @@ def create_app(config: Config | None = None) -> Flask:
         MAX_CONTENT_LENGTH=1024 * 1024,
     )
     pool = TrainerPool()
-    registry = RunRegistry(idle_timeout_s=config.idle_timeout_s)
+    store = RunStore(config.data_dir)
+    registry = RunRegistry(idle_timeout_s=config.idle_timeout_s, store=store)
     app.extensions["trainer_pool"] = pool
     app.extensions["runs"] = registry
     app.extensions["run_models"] = RunModels()
     app.extensions["mnist"] = MnistSource(config.mnist_path)
     app.extensions["job_context"] = JobContext(config, pool, app.extensions["mnist"])
+    app.extensions["store"] = store
+    restore_runs(store, registry, app.extensions["job_context"])
     atexit.register(registry.close)
 
     register_error_handlers(app)

@@ -6,6 +6,7 @@ Both a new run (`POST /api/runs`) and a run restored after a restart go through
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,8 +16,11 @@ from server.mnist.data import MnistSource, MnistUnavailableError
 from server.mnist.job import MnistJob
 from server.mnist.spec import parse_mnist_spec
 from server.playground_job import PlaygroundJob
-from server.runs import Job
+from server.runs import Job, RunRegistry
 from server.spec import SpecError, parse_spec
+from server.store import RunStore
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -42,3 +46,17 @@ def make_job(raw: Any, context: JobContext) -> tuple[str, dict[str, Any], Job]:
     job = PlaygroundJob(playground, context.pool,
                         max_snapshot_rate=context.config.max_snapshot_rate)
     return str(playground["problem"]), playground.to_json(), job
+
+
+def restore_runs(store: RunStore, registry: RunRegistry, context: JobContext) -> int:
+    """Bring back every saved run; one whose job cannot be made again is logged and left."""
+    restored = 0
+    for record in store.load_all():
+        try:
+            _, _, job = make_job(record.spec, context)
+        except (SpecError, ValueError) as error:
+            log.error("cannot restore run %s: %s", record.id, error)
+            continue
+        registry.restore(record, job)
+        restored += 1
+    return restored

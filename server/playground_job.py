@@ -19,6 +19,9 @@ from server.network import build_playground_model, initial_weights
 from server.runs import Progress
 from server.spec import PlaygroundSpec
 
+HISTORY_PERIOD_S = 0.25
+MAX_HISTORY = 4000
+
 
 def architecture_for(spec: PlaygroundSpec, num_points: int) -> Architecture:
     return Architecture(
@@ -74,6 +77,9 @@ class PlaygroundJob:
             self.architecture.num_inputs, self.architecture.hidden_layers,
             np.random.default_rng(),
         )
+        # [epoch, trainLoss, testLoss] a few times a second, thinned as it grows.
+        self._history: list[list[float]] = []
+        self._history_at = 0.0
 
     # -- read from request threads -----------------------------------------------------
 
@@ -96,6 +102,22 @@ class PlaygroundJob:
     def latest_weights(self) -> tuple[int, list[np.ndarray]]:
         with self._lock:
             return self._epoch, [w.copy() for w in self._weights]
+
+    def history(self) -> list[list[float]]:
+        with self._lock:
+            return [list(row) for row in self._history]
+
+    def restore(self, epoch: int, weights: list[np.ndarray], metrics: dict[str, Any],
+                history: Any) -> None:
+        with self._lock:
+            self._epoch = epoch
+            if weights:
+                self._weights = weights
+            if metrics.get("trainLoss") is not None and metrics.get("testLoss") is not None:
+                self._losses = Losses(metrics["trainLoss"], metrics["testLoss"])
+            self._rates = (metrics.get("learningRate", self._rates[0]),
+                           metrics.get("regularizationRate", self._rates[1]))
+            self._history = list(history or [])
 
     def build_export_model(self) -> keras.Model:
         arch = self.architecture
@@ -195,6 +217,12 @@ class PlaygroundJob:
                 self._weights = weights
             epoch = self._epoch
             learning_rate, regularization_rate = self._rates
+            now = time.monotonic()
+            if healthy and (epochs == 1 or now - self._history_at >= HISTORY_PERIOD_S):
+                self._history_at = now
+                self._history.append([epoch, losses.train, losses.test])
+                if len(self._history) > MAX_HISTORY:
+                    self._history = self._history[::2]
         if self._events is not None:
             self._events.publish(
                 "snapshot",

@@ -17,13 +17,15 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from server.events import EventLog
+from server.events import EventLog, json_safe
+from server.store import RunRecord, RunStore
 
 RUNNING, PAUSED = "running", "paused"
 STOPPED, DIVERGED, FINISHED = "stopped", "diverged", "finished"
 ENDED = (STOPPED, DIVERGED, FINISHED)
 STEP_TIMEOUT_S = 120.0
 PAUSE_TIMEOUT_S = 30.0
+CHECKPOINT_S = 5.0  # a run is saved at least this often while it trains
 
 
 class RunStateError(RuntimeError):
@@ -80,6 +82,15 @@ class Job(Protocol):
         """Give back what was checked out (compiled trainers)."""
         ...
 
+    def history(self) -> Any:
+        """Thread-safe: the metric history to save (JSON-able, bounded in size)."""
+        ...
+
+    def restore(self, epoch: int, weights: list[np.ndarray], metrics: dict[str, Any],
+                history: Any) -> None:
+        """Before `start`: continue from a saved state (after a server restart)."""
+        ...
+
     def build_export_model(self) -> Any:
         """Request thread: a fresh Keras model of the same architecture, for exports."""
         ...
@@ -111,20 +122,29 @@ def merge_changes(into: dict[str, Any], new: dict[str, Any]) -> None:
 
 
 class Run:
-    """One training run: a job, its state, its thread and its event log."""
+    """One training run: a job, its state, its thread and its event log.
 
-    def __init__(self, kind: str, spec: dict[str, Any], job: Job) -> None:
-        self.id = secrets.token_urlsafe(16)  # 128 random bits: unguessable
+    The thread starts when there is training to do: at once for a new run, on the
+    first resume or step for a run restored paused, never for one that has ended.
+    """
+
+    def __init__(self, kind: str, spec: dict[str, Any], job: Job, *,
+                 store: RunStore | None = None, run_id: str | None = None,
+                 created_at: float | None = None, state: str = RUNNING,
+                 epoch: int = 0) -> None:
+        self.id = run_id or secrets.token_urlsafe(16)  # 128 random bits: unguessable
         self.kind = kind
         self.spec = spec
         self.job = job
         self.events = EventLog()
-        self.created_at = time.time()
+        self.created_at = created_at or time.time()
+        self._store = store
+        self._saved_at = 0.0
         self._cond = threading.Condition()
-        self._state = RUNNING
+        self._state = state
         self._stop_requested = False
         self._pending = _Pending()
-        self._epoch = 0
+        self._epoch = epoch
         # True while the training thread waits (paused): a pause returns only then, so the
         # epoch it reports is final and a step after it adds exactly one.
         self._quiescent = False
@@ -133,9 +153,10 @@ class Run:
         self._change_generation = 0  # changes requested …
         self._applied_generation = 0  # … and taken by the training thread
         self._publish_status()
-        self._thread = threading.Thread(target=self._loop, name=f"run-{self.id[:6]}",
-                                        daemon=True)
-        self._thread.start()
+        self._thread: threading.Thread | None = None
+        if state == RUNNING:
+            self._ensure_thread()
+        self.checkpoint(force=True)
 
     # -- what requests read --------------------------------------------------------
 
@@ -188,6 +209,8 @@ class Run:
             if self._state in ENDED and (changes or (state and state != self._state)):
                 field = "state" if state and state != self._state else next(iter(changes))
                 raise RunStateError(field, f"the run has {self._state}; start a new run")
+            if changes or state == RUNNING:
+                self._ensure_thread()
             if changes:
                 merge_changes(self._pending.changes, changes)
                 self._change_generation += 1
@@ -205,6 +228,8 @@ class Run:
                         lambda: self._quiescent or self._stop_requested, timeout=PAUSE_TIMEOUT_S
                     )
                 self._publish_status()
+        if state is not None:
+            self.checkpoint(force=True)
 
     def step(self) -> None:
         """Train exactly one step (an epoch for the playground) while paused; wait for it."""
@@ -214,21 +239,54 @@ class Run:
             if self._state != PAUSED:
                 raise RunStateError("state", f"step needs a paused run; this one is {self._state}")
             self._pending.steps.append(done)
+            self._ensure_thread()
             self._cond.notify_all()
         if not done.wait(STEP_TIMEOUT_S):
             raise RunStateError("state", "the step did not finish in time")
 
     def stop(self) -> None:
-        """End training (idle, deleted, shutting down); the weights stay exportable."""
+        """End training (idle, deleted); the weights stay exportable."""
         with self._cond:
             self._stop_requested = True
-            if self._state in (RUNNING, PAUSED):
+            changed = self._state in (RUNNING, PAUSED)
+            if changed:
                 self._state = STOPPED
                 self._publish_status()
             self._cond.notify_all()
+        if changed:
+            self.checkpoint(force=True)
+
+    def halt(self) -> None:
+        """End the thread but keep the state (shutdown): a running run comes back paused."""
+        with self._cond:
+            self._stop_requested = True
+            self._cond.notify_all()
 
     def join(self, timeout: float | None = None) -> None:
-        self._thread.join(timeout)
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def checkpoint(self, *, force: bool = False) -> None:
+        """Save the run if `CHECKPOINT_S` passed since the last save (or always, if forced)."""
+        now = time.time()
+        if self._store is None or (not force and now - self._saved_at < CHECKPOINT_S):
+            return
+        self._saved_at = now
+        with self._cond:
+            state, epoch = self._state, self._epoch
+        _, weights = self.job.latest_weights()
+        self._store.save(RunRecord(
+            id=self.id, kind=self.kind, spec=self.spec, state=state, epoch=epoch,
+            created_at=self.created_at, saved_at=now, metrics=json_safe(self.job.metrics()),
+            history=json_safe(self.job.history()), weights=weights,
+        ))
+
+    def _ensure_thread(self) -> None:
+        """Caller holds the lock (or is the constructor)."""
+        if self._thread is None and self._state not in ENDED:
+            self._thread = threading.Thread(target=self._loop, name=f"run-{self.id[:6]}",
+                                            daemon=True)
+            self._thread.start()
 
     # -- the training thread -------------------------------------------------------------
 
@@ -269,6 +327,7 @@ class Run:
                     progress = self.job.train(single_step=state != RUNNING)
                     if not self._record(progress):
                         break
+                    self.checkpoint()
                 elif pending.changes:
                     self.job.publish()
                 for done in steps_waiting:
@@ -278,6 +337,7 @@ class Run:
             for done in steps_waiting:
                 done.set()
             self.job.close()
+            self.checkpoint(force=True)
 
     def _record(self, progress: Progress) -> bool:
         """Keep the epoch; end the run (diverged or finished) when the job says so."""
@@ -295,7 +355,8 @@ class Run:
 class RunRegistry:
     """Every run of this server process, and the reaper that stops idle ones."""
 
-    def __init__(self, *, idle_timeout_s: float) -> None:
+    def __init__(self, *, idle_timeout_s: float, store: RunStore | None = None) -> None:
+        self._store = store
         self._runs: dict[str, Run] = {}
         self._lock = threading.Lock()
         self._idle_timeout_s = idle_timeout_s
@@ -304,7 +365,17 @@ class RunRegistry:
         self._reaper.start()
 
     def create(self, kind: str, spec: dict[str, Any], job: Job) -> Run:
-        run = Run(kind, spec, job)
+        run = Run(kind, spec, job, store=self._store)
+        with self._lock:
+            self._runs[run.id] = run
+        return run
+
+    def restore(self, record: RunRecord, job: Job) -> Run:
+        """A saved run, back as it was; one that was training comes back paused."""
+        job.restore(record.epoch, record.weights, record.metrics, record.history)
+        state = PAUSED if record.state in (RUNNING, PAUSED) else record.state
+        run = Run(record.kind, record.spec, job, store=self._store, run_id=record.id,
+                  created_at=record.created_at, state=state, epoch=record.epoch)
         with self._lock:
             self._runs[run.id] = run
         return run
@@ -322,18 +393,22 @@ class RunRegistry:
             run = self._runs.pop(run_id, None)
         if run is None:
             return False
-        run.stop()
+        run.halt()
         run.events.close()
+        if self._store is not None:
+            run.join(timeout=10)
+            self._store.delete(run_id)
         return True
 
     def close(self) -> None:
-        """Stop every run and the reaper (server shutdown, test teardown)."""
+        """Halt every run, save it as it is, and stop the reaper (shutdown, test teardown)."""
         self._closed.set()
         for run in self.all():
-            run.stop()
+            run.halt()
             run.events.close()
         for run in self.all():
             run.join(timeout=10)
+            run.checkpoint(force=True)
 
     def reap_idle(self) -> list[str]:
         """Stop runs nobody has watched or touched for the idle timeout; returns their ids."""

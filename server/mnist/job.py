@@ -93,6 +93,21 @@ class MnistJob:
         with self._lock:
             return self._step, [w.copy() for w in self._weights]
 
+    def history(self) -> dict[str, list[float]]:
+        with self._lock:
+            return {key: list(values) for key, values in self._history.items()}
+
+    def restore(self, epoch: int, weights: list[np.ndarray], metrics: dict[str, Any],
+                history: Any) -> None:
+        """Continue from saved weights and step (the optimizer's moments start afresh)."""
+        with self._lock:
+            self._step = int(metrics.get("batch", 0))
+            self._weights = weights
+            self._metrics = dict(metrics)
+            for key, values in (history or {}).items():
+                if key in self._history:
+                    self._history[key] = list(values)
+
     def build_export_model(self) -> keras.Model:
         return build_model(self.spec).model
 
@@ -110,6 +125,8 @@ class MnistJob:
     def start(self, events: EventLog) -> Progress:
         self._events = events
         built = build_model(self.spec)
+        if self._weights:
+            built.model.set_weights(self._weights)
         self._trainer = MnistTrainer(built.model, build_optimizer(self.spec),
                                      self._x_train, self._y_train, self.spec["batchSize"])
         self._snapshot_weights()
