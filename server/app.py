@@ -8,7 +8,7 @@ from pathlib import Path
 
 from flask import Flask, Response
 
-from server.api import catalog_api, pages, runs_api
+from server.api import catalog_api, health_api, pages, runs_api
 from server.api.errors import register_error_handlers
 from server.catalog import DEFAULTS, OUTPUT_ACTIVATION
 from server.config import Config
@@ -53,6 +53,7 @@ def create_app(config: Config | None = None) -> Flask:
 
     register_error_handlers(app)
     app.register_blueprint(catalog_api.bp)
+    app.register_blueprint(health_api.bp)
     app.register_blueprint(runs_api.bp)
     app.register_blueprint(pages.bp)
 

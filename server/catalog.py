@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from server.config import Config
+from server.curve.choices import curve_catalog
 from server.datasets import DATASETS
 from server.features import FEATURES
 from server.mnist.models import PRESETS
@@ -104,4 +105,5 @@ def build_catalog(config: Config) -> dict[str, Any]:
                        "trainImages": {"min": 100, "max": MAX_TRAIN_IMAGES},
                        "learningRate": {"min": 1e-6, "max": 10.0}},
         },
+        "curve": curve_catalog(),
     }

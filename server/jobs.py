@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from server.config import Config
+from server.curve.job import CurveJob
+from server.curve.spec import parse_curve_spec
 from server.engine import TrainerPool
 from server.mnist.data import MnistSource, MnistUnavailableError
 from server.mnist.job import MnistJob
@@ -42,6 +44,10 @@ def make_job(raw: Any, context: JobContext) -> tuple[str, dict[str, Any], Job]:
         except MnistUnavailableError as error:
             raise SpecError("problem", str(error)) from error
         return "mnist", spec, MnistJob(spec, data)
+    if problem == "curve":
+        curve = parse_curve_spec(raw)
+        return "curve", curve.to_json(), CurveJob(
+            curve, context.pool, max_snapshot_rate=context.config.max_snapshot_rate)
     playground = parse_spec(raw, context.config)
     job = PlaygroundJob(playground, context.pool,
                         max_snapshot_rate=context.config.max_snapshot_rate)

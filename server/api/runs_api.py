@@ -11,9 +11,11 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from exporter.bundle import export_zip
-from exporter.tfjs import DEFAULT_WEIGHTS_PATH, model_json_bytes, to_tfjs
+from exporter.tfjs import DEFAULT_WEIGHTS_PATH, model_json_bytes, to_tfjs, write_bytes_atomic
 from server.api.errors import error_response
 from server.config import Config
+from server.curve.job import CurveJob
+from server.curve.spec import parse_curve_changes
 from server.events import HEARTBEAT, RETRY
 from server.jobs import make_job
 from server.playground_job import PlaygroundJob
@@ -104,6 +106,9 @@ def patch_run(run_id: str) -> ResponseReturnValue:
     state = body.get("state")
     if "state" in body and state not in (RUNNING, PAUSED):
         raise SpecError("state", "must be running or paused")
+    if isinstance(run.job, CurveJob):
+        run.update(parse_curve_changes(body), state)
+        return jsonify(run.summary())
     if not isinstance(run.job, PlaygroundJob):
         for key in body:
             if key != "state":
@@ -238,8 +243,24 @@ def export(run_id: str) -> ResponseReturnValue:
         return export_zip(model, metadata)
 
     data = _models().with_model(run, bundle)
+    _keep_export(run.id, data)
     return Response(
         data,
         mimetype="application/zip",
         headers={"Content-Disposition": f'attachment; filename="tf-playground-{run.id[:8]}.zip"'},
     )
+
+
+def _keep_export(run_id: str, data: bytes) -> None:
+    """Keep a copy under the data directory, written atomically (temporary file, rename).
+
+    The file name is the server-made run id, never anything a request chose.
+    """
+    if not current_app.extensions["store"].healthy:
+        return
+    folder = _config().data_dir / "exports"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        write_bytes_atomic(folder / f"{run_id}.zip", data)
+    except OSError as error:
+        current_app.logger.error("cannot keep the export of %s: %s", run_id, error)
