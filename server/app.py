@@ -13,6 +13,7 @@ from server.api.errors import register_error_handlers
 from server.catalog import DEFAULTS, OUTPUT_ACTIVATION
 from server.config import Config
 from server.engine import Architecture, TrainerPool, capacity_for
+from server.events import StreamSlots
 from server.jobs import JobContext, restore_runs
 from server.mnist.data import MnistSource
 from server.run_models import RunModels
@@ -41,13 +42,15 @@ def create_app(config: Config | None = None) -> Flask:
     )
     pool = TrainerPool()
     store = RunStore(config.data_dir)
-    registry = RunRegistry(idle_timeout_s=config.idle_timeout_s, store=store)
+    registry = RunRegistry(idle_timeout_s=config.idle_timeout_s, store=store,
+                           max_training=config.max_training_runs)
     app.extensions["trainer_pool"] = pool
     app.extensions["runs"] = registry
     app.extensions["run_models"] = RunModels()
     app.extensions["mnist"] = MnistSource(config.mnist_path)
     app.extensions["job_context"] = JobContext(config, pool, app.extensions["mnist"])
     app.extensions["store"] = store
+    app.extensions["stream_slots"] = StreamSlots(config.max_streams)
     restore_runs(store, registry, app.extensions["job_context"])
     atexit.register(registry.close)
 

@@ -26,8 +26,12 @@ def _parser() -> argparse.ArgumentParser:
                        help=f"neurons a hidden layer may have (at most {HARD_MAX_NEURONS})")
     serve.add_argument("--mnist", type=Path, default=None,
                        help="an mnist.npz (default $TF_PLAYGROUND_MNIST, else Keras' download)")
-    serve.add_argument("--threads", type=int, default=64,
-                       help="server threads; every open event stream holds one")
+    serve.add_argument("--max-training-runs", type=int, default=2 * (os.cpu_count() or 1),
+                       help="runs training at once (default 2 × cores); past it, 429")
+    serve.add_argument("--max-streams", type=int, default=256,
+                       help="open event streams at once; past it, 429")
+    serve.add_argument("--threads", type=int, default=0,
+                       help="server threads (default: max streams + 32)")
     return parser
 
 
@@ -40,6 +44,8 @@ def main(argv: list[str] | None = None) -> int:
             max_hidden_layers=args.max_layers,
             max_neurons=args.max_neurons,
             server_threads=args.threads,
+            max_training_runs=args.max_training_runs,
+            max_streams=args.max_streams,
             mnist_path=args.mnist,
         )
         config.data_dir.mkdir(parents=True, exist_ok=True)
@@ -54,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
 
     app = create_app(config)
     print(f"tf-playground: serving on http://{args.host}:{args.port}/", flush=True)
-    waitress.serve(app, host=args.host, port=args.port, threads=config.server_threads,
+    waitress.serve(app, host=args.host, port=args.port, threads=config.threads,
                    channel_timeout=3600, ident="tf-playground")
     return 0
 

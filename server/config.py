@@ -35,15 +35,25 @@ class Config:
     heartbeat_s: float = 10.0
     # Upper bound on snapshot events per second per run (training runs faster).
     max_snapshot_rate: float = 30.0
-    # Worker threads of the WSGI server; every open event stream holds one.
-    server_threads: int = 64
+    # Runs training at once; past it, new runs and resumes get 429.
+    max_training_runs: int = field(default_factory=lambda: 2 * (os.cpu_count() or 1))
+    # Open event streams at once; past it, 429. Each holds one server thread.
+    max_streams: int = 256
+    # Worker threads of the WSGI server: every stream's, plus some for everything else.
+    server_threads: int = 0  # 0: max_streams + 32
     # Compile the default network's trainer at start-up so the first run starts at once.
     warm_up: bool = True
     # An mnist.npz; None: $TF_PLAYGROUND_MNIST, else Keras' download.
     mnist_path: Path | None = None
+
+    @property
+    def threads(self) -> int:
+        return self.server_threads or self.max_streams + 32
 
     def __post_init__(self) -> None:
         if not 0 <= self.max_hidden_layers <= HARD_MAX_HIDDEN_LAYERS:
             raise ValueError(f"max_hidden_layers must be 0..{HARD_MAX_HIDDEN_LAYERS}")
         if not 1 <= self.max_neurons <= HARD_MAX_NEURONS:
             raise ValueError(f"max_neurons must be 1..{HARD_MAX_NEURONS}")
+        if self.max_training_runs < 1 or self.max_streams < 1:
+            raise ValueError("max_training_runs and max_streams must be at least 1")

@@ -12,6 +12,7 @@ import bisect
 import json
 import math
 import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -110,3 +111,65 @@ class EventLog:
         events += [e for e in self._latest.values() if e.id > last_id]
         events.sort(key=lambda e: e.id)
         return events
+
+
+class StreamSlots:
+    """Counts open event streams so a limit can turn the next one away (429)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._open = 0
+        self._lock = threading.Lock()
+
+    def take(self) -> bool:
+        with self._lock:
+            if self._open >= self.limit:
+                return False
+            self._open += 1
+            return True
+
+    def give_back(self) -> None:
+        with self._lock:
+            self._open -= 1
+
+    @property
+    def open(self) -> int:
+        with self._lock:
+            return self._open
+
+
+class SseStream:
+    """The body of one event-stream response.
+
+    WSGI servers iterate it and call `close` when the client goes (even if it went
+    before the first byte), so whatever the stream holds is given back exactly once.
+    """
+
+    def __init__(self, log: EventLog, last_id: int, heartbeat_s: float,
+                 on_close: Callable[[], None]) -> None:
+        self._log = log
+        self._last_id = last_id
+        self._heartbeat_s = heartbeat_s
+        self._on_close = on_close
+        self._closed = False
+        self._lock = threading.Lock()
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield RETRY
+        sent = self._last_id
+        while not self._closed:
+            events = self._log.wait(sent, timeout=self._heartbeat_s)
+            if events:
+                yield b"".join(event.wire for event in events)
+                sent = events[-1].id
+            elif self._log.closed:
+                return
+            else:
+                yield HEARTBEAT
+
+    def close(self) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+        self._on_close()

@@ -37,6 +37,15 @@ class RunStateError(RuntimeError):
         self.reason = reason
 
 
+class LimitError(RuntimeError):
+    """A configured limit is reached (runs training, open streams) → 429."""
+
+    def __init__(self, field: str | None, reason: str) -> None:
+        super().__init__(reason)
+        self.field = field
+        self.reason = reason
+
+
 @dataclass(frozen=True)
 class Progress:
     """What a job reports after training: its epoch, and whether it can go on."""
@@ -355,8 +364,10 @@ class Run:
 class RunRegistry:
     """Every run of this server process, and the reaper that stops idle ones."""
 
-    def __init__(self, *, idle_timeout_s: float, store: RunStore | None = None) -> None:
+    def __init__(self, *, idle_timeout_s: float, store: RunStore | None = None,
+                 max_training: int = 1_000_000) -> None:
         self._store = store
+        self._max_training = max_training
         self._runs: dict[str, Run] = {}
         self._lock = threading.Lock()
         self._idle_timeout_s = idle_timeout_s
@@ -365,10 +376,25 @@ class RunRegistry:
         self._reaper.start()
 
     def create(self, kind: str, spec: dict[str, Any], job: Job) -> Run:
-        run = Run(kind, spec, job, store=self._store)
-        with self._lock:
+        with self._lock:  # checked and taken under one lock: two requests cannot both pass
+            self.check_training_limit()
+            run = Run(kind, spec, job, store=self._store)
             self._runs[run.id] = run
         return run
+
+    def check_training_limit(self, resuming: Run | None = None) -> None:
+        """Raise `LimitError` when as many runs train as the server allows."""
+        training = [r for r in self._runs.values() if r.state == RUNNING and r is not resuming]
+        if len(training) >= self._max_training:
+            raise LimitError(None, f"{len(training)} runs are training, the most this server "
+                             "allows; pause or delete one, or try again later")
+
+    def resume(self, run: Run) -> None:
+        """Set a run running, within the training limit."""
+        with self._lock:
+            if run.state != RUNNING:
+                self.check_training_limit(resuming=run)
+            run.update({}, RUNNING)
 
     def restore(self, record: RunRecord, job: Job) -> Run:
         """A saved run, back as it was; one that was training comes back paused."""

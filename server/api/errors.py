@@ -6,7 +6,7 @@ from flask import Flask, jsonify
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
-from server.runs import RunStateError
+from server.runs import LimitError, RunStateError
 from server.spec import SpecError
 
 
@@ -24,6 +24,12 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(RunStateError)
     def state_error(error: RunStateError) -> ResponseReturnValue:
         return error_response(409, error.field, error.reason)
+
+    @app.errorhandler(LimitError)
+    def limit_error(error: LimitError) -> ResponseReturnValue:
+        response = jsonify({"error": error.reason, "field": error.field})
+        response.headers["Retry-After"] = "5"
+        return response, 429
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> ResponseReturnValue:

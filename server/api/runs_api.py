@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,11 +15,11 @@ from server.api.errors import error_response
 from server.config import Config
 from server.curve.job import CurveJob
 from server.curve.spec import parse_curve_changes
-from server.events import HEARTBEAT, RETRY
+from server.events import SseStream, StreamSlots
 from server.jobs import make_job
 from server.playground_job import PlaygroundJob
 from server.run_models import RunModels
-from server.runs import PAUSED, RUNNING, Run, RunRegistry
+from server.runs import PAUSED, RUNNING, LimitError, Run, RunRegistry
 from server.spec import SpecError, learning_rate, number, regularization_rate
 
 bp = Blueprint("runs", __name__)
@@ -113,7 +112,7 @@ def patch_run(run_id: str) -> ResponseReturnValue:
         for key in body:
             if key != "state":
                 raise SpecError(key, f"a {run.kind} run takes only state changes")
-        run.update({}, state)
+        _set_state(run, {}, state)
         return jsonify(run.summary())
     arch = run.job.architecture
     layer_sizes = [arch.num_inputs, *arch.hidden_layers, 1]
@@ -125,8 +124,17 @@ def patch_run(run_id: str) -> ResponseReturnValue:
         changes["biases"] = [
             _bias_edit(edit, layer_sizes) for edit in _edit_list(body["biases"], "biases")
         ]
-    run.update(changes, state)
+    _set_state(run, changes, state)
     return jsonify(run.summary())
+
+
+def _set_state(run: Run, changes: dict[str, Any], state: str | None) -> None:
+    """Changes first, then a resume within the training limit, or any other state."""
+    if state == RUNNING:
+        run.update(changes)
+        _registry().resume(run)
+    else:
+        run.update(changes, state)
 
 
 def _edit_list(value: Any, field: str) -> list[dict[str, Any]]:
@@ -188,26 +196,19 @@ def run_events(run_id: str) -> ResponseReturnValue:
     if last_id > run.events.last_id:
         last_id = 0  # an id from before a restart: send everything there is
     heartbeat = _config().heartbeat_s
+    slots: StreamSlots = current_app.extensions["stream_slots"]
+    if not slots.take():
+        raise LimitError(None, f"{slots.limit} event streams are open, the most this server "
+                         "allows; close one or try again later")
 
-    def stream() -> Iterator[bytes]:
-        run.watch(+1)
-        try:
-            yield RETRY
-            sent = last_id
-            while True:
-                events = run.events.wait(sent, timeout=heartbeat)
-                if events:
-                    yield b"".join(event.wire for event in events)
-                    sent = events[-1].id
-                elif run.events.closed:
-                    return
-                else:
-                    yield HEARTBEAT
-        finally:
-            run.watch(-1)
+    run.watch(+1)
+
+    def closed() -> None:
+        run.watch(-1)
+        slots.give_back()
 
     return Response(
-        stream(),
+        SseStream(run.events, last_id, heartbeat, on_close=closed),
         mimetype="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )

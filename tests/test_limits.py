@@ -1,0 +1,64 @@
+"""Limits are configuration; past one the answer is 429 or 413, and running runs go on."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from server.app import create_app
+from server.config import Config
+
+
+@pytest.fixture
+def small_app(tmp_path: Path) -> Iterator[Flask]:
+    app = create_app(Config(data_dir=tmp_path, warm_up=False, max_training_runs=2,
+                            max_streams=2))
+    yield app
+    app.extensions["runs"].close()
+
+
+def test_past_the_training_limit_new_runs_and_resumes_get_429(small_app: Flask) -> None:
+    client = small_app.test_client()
+    first = client.post("/api/runs", json={}).get_json()
+    second = client.post("/api/runs", json={}).get_json()
+    refused = client.post("/api/runs", json={})
+    assert refused.status_code == 429
+    assert "training" in refused.get_json()["error"] and refused.headers["Retry-After"]
+    client.patch(f"/api/runs/{first['id']}", json={"state": "paused"})
+    third = client.post("/api/runs", json={})
+    assert third.status_code == 201
+    resume = client.patch(f"/api/runs/{first['id']}", json={"state": "running"})
+    assert resume.status_code == 429
+    assert client.get(f"/api/runs/{first['id']}").get_json()["state"] == "paused"
+    epoch = client.get(f"/api/runs/{second['id']}").get_json()["epoch"]
+    deadline = time.monotonic() + 30
+    while client.get(f"/api/runs/{second['id']}").get_json()["epoch"] <= epoch:
+        assert time.monotonic() < deadline, "a running run stopped training"
+        time.sleep(0.05)
+
+
+def test_past_the_stream_limit_the_next_stream_gets_429_until_one_closes(
+        small_app: Flask) -> None:
+    client = small_app.test_client()
+    run = client.post("/api/runs", json={}).get_json()
+    url = f"/api/runs/{run['id']}/events"
+    open_streams = [client.get(url, buffered=False) for _ in range(2)]
+    assert [r.status_code for r in open_streams] == [200, 200]
+    refused = client.get(url)
+    assert refused.status_code == 429 and "streams" in refused.get_json()["error"]
+    open_streams[0].close()  # closed before a byte was read: the slot still comes back
+    again = client.get(url, buffered=False)
+    assert again.status_code == 200
+    again.close()
+    open_streams[1].close()
+    assert small_app.extensions["stream_slots"].open == 0
+
+
+def test_request_bodies_over_1_mb_get_413(small_app: Flask) -> None:
+    response = small_app.test_client().post(
+        "/api/runs", data=b"[" + b"0," * 600_000 + b"0]", content_type="application/json")
+    assert response.status_code == 413 and response.get_json()["error"]
