@@ -21,6 +21,8 @@ class SpecError(ValueError):
     """A request field that cannot be accepted; the API turns it into 400 `{error, field}`."""
 
     def __init__(self, field: str, reason: str) -> None:
+        if not field.strip():  # a JSON key can be "" or blank: still name it
+            field = f"(unnamed field {field!r})"
         super().__init__(f"{field}: {reason}")
         self.field = field
         self.reason = reason
