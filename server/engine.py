@@ -214,27 +214,41 @@ class TrainerPool:
 
     def __init__(self, max_idle_per_architecture: int = 2) -> None:
         self._idle: dict[Architecture, list[EpochTrainer]] = defaultdict(list)
-        self._lock = threading.Lock()
+        self._warming: set[Architecture] = set()
+        self._cond = threading.Condition()
         self._max_idle = max_idle_per_architecture
 
     def acquire(self, architecture: Architecture) -> EpochTrainer:
-        with self._lock:
+        """An idle compiled trainer, the one being warmed up (waited for), or a new one."""
+        with self._cond:
+            self._cond.wait_for(lambda: architecture not in self._warming)
             idle = self._idle[architecture]
             if idle:
                 return idle.pop()
         return EpochTrainer(architecture)
 
     def release(self, trainer: EpochTrainer) -> None:
-        with self._lock:
+        with self._cond:
             idle = self._idle[trainer.architecture]
             if len(idle) < self._max_idle:
                 idle.append(trainer)
 
     def warm(self, architecture: Architecture) -> None:
-        """Compile a trainer ahead of the first request (the default network, at start-up)."""
+        """Compile a trainer ahead of the first request (the default network, at start-up).
+
+        A run asking for this architecture meanwhile waits for it rather than compiling
+        a second copy on the same cores.
+        """
         trainer = self.acquire(architecture)
-        n = architecture.num_inputs
-        points = np.zeros((4, n), np.float32)
-        trainer.load_data(points, np.zeros(4), points, np.zeros(4), 2)
-        trainer.train(1)
-        self.release(trainer)
+        with self._cond:
+            self._warming.add(architecture)
+        try:
+            n = architecture.num_inputs
+            points = np.zeros((4, n), np.float32)
+            trainer.load_data(points, np.zeros(4), points, np.zeros(4), 2)
+            trainer.train(1)
+        finally:
+            with self._cond:
+                self._warming.discard(architecture)
+                self._idle[architecture].append(trainer)
+                self._cond.notify_all()

@@ -9,6 +9,7 @@ touches its job, so requests never call TensorFlow on a run's model.
 
 from __future__ import annotations
 
+import logging
 import secrets
 import threading
 import time
@@ -19,6 +20,8 @@ import numpy as np
 
 from server.events import EventLog, json_safe
 from server.store import RunRecord, RunStore
+
+log = logging.getLogger(__name__)
 
 RUNNING, PAUSED = "running", "paused"
 STOPPED, DIVERGED, FINISHED = "stopped", "diverged", "finished"
@@ -325,28 +328,41 @@ class Run:
     def _loop(self) -> None:
         steps_waiting: list[threading.Event] = []
         try:
-            self._record(self.job.start(self.events))
-            while (work := self._take_work()) is not None:
-                pending, state = work
-                steps_waiting = pending.steps
-                if pending.changes:
-                    self.job.apply(pending.changes)
-                    self._changes_applied(pending.generation)
-                if state == RUNNING or pending.steps:
-                    progress = self.job.train(single_step=state != RUNNING)
-                    if not self._record(progress):
-                        break
-                    self.checkpoint()
-                elif pending.changes:
-                    self.job.publish()
-                for done in steps_waiting:
-                    done.set()
-                steps_waiting = []
+            self._train_until_done(steps_waiting)
+        except Exception as error:  # a bug or a TensorFlow error must not leave a zombie run
+            log.exception("run %s failed", self.id)
+            with self._cond:
+                self._stop_requested = True
+                if self._state not in ENDED:
+                    self._state = STOPPED
+                    self.events.publish("status", {"state": STOPPED, "epoch": self._epoch,
+                                                   "error": f"training failed: {error}"})
+                self._cond.notify_all()
         finally:
             for done in steps_waiting:
                 done.set()
             self.job.close()
             self.checkpoint(force=True)
+
+    def _train_until_done(self, steps_waiting: list[threading.Event]) -> None:
+        """The training thread's work; `steps_waiting` is shared so failures release steps."""
+        self._record(self.job.start(self.events))
+        while (work := self._take_work()) is not None:
+            pending, state = work
+            steps_waiting[:] = pending.steps
+            if pending.changes:
+                self.job.apply(pending.changes)
+                self._changes_applied(pending.generation)
+            if state == RUNNING or pending.steps:
+                progress = self.job.train(single_step=state != RUNNING)
+                if not self._record(progress):
+                    break
+                self.checkpoint()
+            elif pending.changes:
+                self.job.publish()
+            for done in steps_waiting:
+                done.set()
+            steps_waiting.clear()
 
     def _record(self, progress: Progress) -> bool:
         """Keep the epoch; end the run (diverged or finished) when the job says so."""

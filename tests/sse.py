@@ -32,14 +32,23 @@ class SSEStream:
         self.response = self.connection.getresponse()
         self.retry: int | None = None
 
+    def _lines(self) -> Iterator[str]:
+        """Lines as they arrive. `read1` returns what a chunk holds now; `readline` on a
+        chunked response can wait for more bytes than the next event carries."""
+        buffer = b""
+        while True:
+            data = self.response.read1(65536)
+            if not data:
+                return
+            buffer += data
+            *lines, buffer = buffer.split(b"\n")
+            for line in lines:
+                yield line.decode()
+
     def __iter__(self) -> Iterator[SSEEvent]:
         fields: dict[str, str] = {}
         data: list[str] = []
-        while True:
-            raw = self.response.readline()
-            if not raw:
-                return
-            line = raw.decode().rstrip("\n")
+        for line in self._lines():
             if line == "":
                 if data or fields:
                     yield SSEEvent(

@@ -316,3 +316,22 @@ def test_pages_are_served_with_a_content_security_policy(client: FlaskClient) ->
     assert client.get("/vendor/@tensorflow/tfjs/dist/tf.min.js").status_code == 200
     assert client.get("/vendor/seedrandom/seedrandom.js").status_code == 404
     assert client.get("/vendor/@tensorflow/tfjs/../../seedrandom/seedrandom.js").status_code == 404
+
+
+def test_a_failure_in_training_stops_the_run_with_the_reason(client: FlaskClient,
+                                                            app: Any) -> None:
+    run = _create(client)
+    client.patch(f"/api/runs/{run['id']}", json={"state": "paused"})
+    live = app.extensions["runs"].get(run["id"])
+
+    def broken(*, single_step: bool) -> Any:
+        raise RuntimeError("out of memory")
+
+    live.job.train = broken
+    response = client.post(f"/api/runs/{run['id']}/step")
+    assert response.status_code in (200, 409)
+    final = _wait(lambda: (s := _get(client, run["id"]))["state"] == "stopped" and s)
+    statuses = [e.data for e in live.events.since(0) if e.kind == "status"]
+    assert "out of memory" in statuses[-1]["error"]
+    assert client.get(f"/api/runs/{run['id']}/export.zip").status_code == 200
+    assert final["epoch"] >= 0
