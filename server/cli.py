@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 from server.config import HARD_MAX_HIDDEN_LAYERS, HARD_MAX_NEURONS, Config, default_data_dir
 
@@ -35,6 +36,21 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def waitress_options(config: Config) -> dict[str, Any]:
+    """How waitress serves the app (the CLI, tests and benchmarks use the same)."""
+    return {
+        "threads": config.threads,
+        # Every open stream holds a connection and a thread; leave room for API calls.
+        "connection_limit": config.max_streams + 64,
+        # A stream whose client (or the server's sending loop) lags blocks at 64 KB instead
+        # of buffering up to waitress' 16 MB: memory stays flat and the run's coalesced
+        # snapshots simply skip ahead.
+        "outbuf_high_watermark": 64 * 1024,
+        "channel_timeout": 3600,
+        "ident": "tf-playground",
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -60,8 +76,7 @@ def main(argv: list[str] | None = None) -> int:
 
     app = create_app(config)
     print(f"tf-playground: serving on http://{args.host}:{args.port}/", flush=True)
-    waitress.serve(app, host=args.host, port=args.port, threads=config.threads,
-                   channel_timeout=3600, ident="tf-playground")
+    waitress.serve(app, host=args.host, port=args.port, **waitress_options(config))
     return 0
 
 

@@ -10,7 +10,9 @@ touches its job, so requests never call TensorFlow on a run's model.
 from __future__ import annotations
 
 import logging
+import os
 import secrets
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -110,6 +112,19 @@ class Job(Protocol):
     def export_metadata(self) -> dict[str, Any]:
         """Request thread: what metadata.json says besides epoch and time."""
         ...
+
+
+TRAINING_NICENESS = 5
+
+
+def lower_priority() -> None:
+    """Training is best effort, serving comes first: on Linux a thread has its own nice
+    value, so requests and streams keep their share of the cores when runs saturate them."""
+    if hasattr(os, "setpriority") and sys.platform.startswith("linux"):
+        try:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), TRAINING_NICENESS)
+        except OSError:
+            pass
 
 
 @dataclass
@@ -326,6 +341,7 @@ class Run:
             self._cond.notify_all()
 
     def _loop(self) -> None:
+        lower_priority()
         steps_waiting: list[threading.Event] = []
         try:
             self._train_until_done(steps_waiting)

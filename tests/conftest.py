@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 from waitress.server import create_server
 
 from server.app import create_app
+from server.cli import waitress_options
 from server.config import Config
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -46,7 +47,8 @@ def _delete_runs_after_test(app: Flask) -> Iterator[None]:
 @pytest.fixture(scope="session")
 def live_server(app: Flask) -> Iterator[str]:
     """The app behind the production WSGI server (waitress) on a free port; yields its URL."""
-    server = create_server(app, host="127.0.0.1", port=0, threads=32, channel_timeout=60)
+    options = {**waitress_options(app.config["PLAYGROUND"]), "threads": 32}
+    server = create_server(app, host="127.0.0.1", port=0, **options)
     thread = threading.Thread(target=server.run, name="live-server", daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.effective_port}"
