@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from waitress.server import create_server
 
-from server.app import create_app
+from server.app import create_app, shutdown
 from server.config import Config
 from tests.sse import SSEStream
 
@@ -122,7 +122,7 @@ def main() -> None:
               f"{statistics.median(w[0] for w in warm) * 1000:>7.1f}ms "
               f"{statistics.median(w[1] for w in warm) * 1000:>10.1f}ms "
               f"{statistics.median(patches) * 1000:>9.1f}ms")
-    app.extensions["runs"].close()
+    shutdown(app)
     server.close()
 
 

@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from waitress.server import create_server
 
-from server.app import create_app
+from server.app import create_app, shutdown
 from server.catalog import DEFAULTS
 from server.config import Config
 
@@ -123,7 +123,7 @@ def main() -> None:
     print(f"failures: {len(failures)}")
     for failure in failures[:20]:
         print("  " + failure)
-    app.extensions["runs"].close()
+    shutdown(app)
     server.close()
     sys.exit(1 if failures else 0)
 

@@ -52,7 +52,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.extensions["store"] = store
     app.extensions["stream_slots"] = StreamSlots(config.max_streams)
     restore_runs(store, registry, app.extensions["job_context"])
-    atexit.register(registry.close)
+    atexit.register(lambda: shutdown(app))
 
     register_error_handlers(app)
     app.register_blueprint(catalog_api.bp)
@@ -74,5 +74,16 @@ def create_app(config: Config | None = None) -> Flask:
             output_activation=OUTPUT_ACTIVATION[DEFAULTS["problem"]],
             capacity=capacity_for(0),
         )
-        threading.Thread(target=pool.warm, args=(default,), name="warm-up", daemon=True).start()
+        warm_up = threading.Thread(target=pool.warm, args=(default,), name="warm-up", daemon=True)
+        warm_up.start()
+        app.extensions["warm_up"] = warm_up
     return app
+
+
+def shutdown(app: Flask) -> None:
+    """Save and halt every run and wait for compilations in flight: a process that exits
+    while XLA compiles in another thread aborts (exit 134) instead of ending cleanly."""
+    app.extensions["runs"].close()
+    warm_up = app.extensions.get("warm_up")
+    if warm_up is not None:
+        warm_up.join(timeout=120)

@@ -465,7 +465,7 @@ class RunRegistry:
             run.halt()
             run.events.close()
         for run in self.all():
-            run.join(timeout=10)
+            run.join(timeout=120)  # a compilation in flight must finish before exit
             run.checkpoint(force=True)
 
     def reap_idle(self) -> list[str]:

@@ -11,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from waitress.server import create_server
 
-from server.app import create_app
+from server.app import create_app, shutdown
 from server.cli import waitress_options
 from server.config import Config
 
@@ -27,7 +27,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
                     mnist_path=MNIST_PATH)
     application = create_app(config)
     yield application
-    application.extensions["runs"].close()
+    shutdown(application)
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from server.app import create_app
+from server.app import create_app, shutdown
 from server.config import Config
 
 
@@ -18,7 +18,7 @@ def small_app(tmp_path: Path) -> Iterator[Flask]:
     app = create_app(Config(data_dir=tmp_path, warm_up=False, max_training_runs=2,
                             max_streams=2))
     yield app
-    app.extensions["runs"].close()
+    shutdown(app)
 
 
 def test_past_the_training_limit_new_runs_and_resumes_get_429(small_app: Flask) -> None:

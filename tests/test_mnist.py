@@ -58,7 +58,7 @@ def test_missing_data_says_how_to_get_it(tmp_path: Path, monkeypatch: pytest.Mon
 
 def test_the_api_answers_400_with_the_message_when_data_is_missing(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from server.app import create_app
+    from server.app import create_app, shutdown
     from server.config import Config
 
     monkeypatch.setenv(ENV_VAR, str(tmp_path / "missing.npz"))
@@ -69,7 +69,7 @@ def test_the_api_answers_400_with_the_message_when_data_is_missing(
         body = response.get_json()
         assert body["field"] == "problem" and "TF_PLAYGROUND_MNIST" in body["error"]
     finally:
-        app.extensions["runs"].close()
+        shutdown(app)
 
 
 # -- models -------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from server.app import create_app
+from server.app import create_app, shutdown
 from server.config import Config
 from tests.conftest import REPO_ROOT
 
@@ -39,7 +39,7 @@ def test_runs_come_back_after_a_restart_paused_and_exportable(tmp_path: Path) ->
     _wait(lambda: client.get(f"/api/runs/{stopped['id']}").get_json()["epoch"] > 100)
     registry = first.extensions["runs"]
     registry.get(stopped["id"]).stop()
-    registry.close()  # the server shuts down while `training` trains
+    shutdown(first)  # the server shuts down while `training` trains
     last = registry.get(training["id"]).job.latest_weights()
 
     second = create_app(Config(data_dir=tmp_path, warm_up=False))
@@ -63,12 +63,12 @@ def test_runs_come_back_after_a_restart_paused_and_exportable(tmp_path: Path) ->
               > last[0] + 50)
         assert client.delete(f"/api/runs/{stopped['id']}").status_code == 204
     finally:
-        second.extensions["runs"].close()
+        shutdown(second)
     third = create_app(Config(data_dir=tmp_path, warm_up=False))
     try:
         assert [r.id for r in third.extensions["runs"].all()] == [training["id"]]
     finally:
-        third.extensions["runs"].close()
+        shutdown(third)
 
 
 def _free_port() -> int:
@@ -153,7 +153,7 @@ def test_an_unusable_data_directory_is_reported_and_the_server_keeps_serving(
         run = client.post("/api/runs", json={}).get_json()
         _wait(lambda: client.get(f"/api/runs/{run['id']}").get_json()["epoch"] > 10)
     finally:
-        app.extensions["runs"].close()
+        shutdown(app)
 
 
 def test_a_failing_disk_mid_run_is_reported_and_training_goes_on(tmp_path: Path) -> None:
@@ -171,7 +171,7 @@ def test_a_failing_disk_mid_run_is_reported_and_training_goes_on(tmp_path: Path)
         _wait(lambda: client.get(f"/api/runs/{run['id']}").get_json()["epoch"] > epoch + 50)
     finally:
         store._connection = None
-        app.extensions["runs"].close()
+        shutdown(app)
 
 
 @pytest.mark.parametrize("bad", ["../../etc/passwd", "..%2F..%2Fetc", "a" * 300])

@@ -1,0 +1,117 @@
+"""MNIST results: each preset trained through the run API (with a client watching its
+events, as the page does) and the same Keras model trained by plain `model.fit`.
+
+Prints, per preset: test accuracy after the budget, seconds per epoch, and the same
+for `model.fit`, with the ratio of the two.
+
+    .venv/bin/python bench/mnist.py [--presets softmax conv ...] [--epochs 17] [--no-fit]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+from waitress.server import create_server  # noqa: E402
+
+from bench.engine import call  # noqa: E402
+from server.app import create_app, shutdown  # noqa: E402
+from server.config import Config  # noqa: E402
+from server.mnist.data import load_mnist  # noqa: E402
+from server.mnist.models import PRESETS, build_model, build_optimizer  # noqa: E402
+from server.mnist.spec import parse_mnist_spec  # noqa: E402
+from tests.sse import SSEStream  # noqa: E402
+
+DEFAULT_DATA = ROOT.parent / "shared" / "data" / "mnist.npz"
+TARGETS = {"softmax": 0.92, "dense-relu-decay-dropout": 0.98, "conv": 0.989,
+           "conv-big-dropout": 0.993, "conv-big-batchnorm": 0.994}
+
+
+def through_the_api(base: str, preset: str, epochs: int) -> tuple[float, float]:
+    """(test accuracy, seconds per epoch) of a run watched over its event stream."""
+    run = call(base, "POST", "/api/runs", {"problem": "mnist", "preset": preset,
+                                            "epochs": epochs})
+    stream = SSEStream(f"{base}/api/runs/{run['id']}/events", timeout=600)
+    started = time.perf_counter()
+    trained_from = None
+    for event in stream:
+        if event.kind == "metrics" and event.data["batch"] and trained_from is None:
+            trained_from = (time.perf_counter(), event.data["batch"])  # past tracing
+        if event.kind == "status" and event.data["state"] in ("finished", "diverged"):
+            break
+    elapsed = time.perf_counter() - (trained_from or (started, 0))[0]
+    stream.close()
+    summary = call(base, "GET", f"/api/runs/{run['id']}")
+    call(base, "DELETE", f"/api/runs/{run['id']}")
+    batches = summary["batch"] - (trained_from or (0, 0))[1]
+    return summary["testAccuracy"], elapsed / (batches / run["stepsPerEpoch"])
+
+
+def with_model_fit(data: Any, preset: str, epochs: int) -> tuple[float, float]:
+    spec = parse_mnist_spec({"preset": preset, "epochs": epochs})
+    model = build_model(spec).model
+    model.compile(build_optimizer(spec), loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    x = data.x_train[..., None].astype(np.float32) / 255
+    x_test = data.x_test[..., None].astype(np.float32) / 255
+    times: list[float] = []
+
+    class Timer(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch: int, logs: Any = None) -> None:
+            self.started = time.perf_counter()
+
+        def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
+            times.append(time.perf_counter() - self.started)
+
+    model.fit(x, data.y_train, batch_size=spec["batchSize"], epochs=epochs, verbose=0,
+              callbacks=[Timer()])
+    _, accuracy = model.evaluate(x_test, data.y_test, verbose=0, batch_size=1000)
+    steady = times[1:] or times  # the first epoch includes tracing
+    return accuracy, sum(steady) / len(steady)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--presets", nargs="*", default=list(PRESETS))
+    parser.add_argument("--epochs", type=int, default=17, help="budget (the talks: ~17)")
+    parser.add_argument("--mnist", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--no-fit", action="store_true", help="skip the model.fit baseline")
+    args = parser.parse_args()
+    app = create_app(Config(data_dir=Path(tempfile.mkdtemp()), warm_up=False,
+                            mnist_path=args.mnist))
+    server = create_server(app, host="127.0.0.1", port=0, threads=8)
+    threading.Thread(target=server.run, daemon=True).start()
+    base = f"http://127.0.0.1:{server.effective_port}"
+    data = load_mnist(args.mnist)
+
+    print(f"MNIST, {args.epochs} epochs of 55,000 in batches of 100, {os.cpu_count()} cores")
+    header = (f"{'preset':<26} {'target':>7} {'accuracy':>9} {'s/epoch':>8} "
+              f"{'fit acc.':>9} {'fit s/ep':>9} {'ratio':>6}")
+    print(header)
+    print("-" * len(header))
+    for preset in args.presets:
+        accuracy, seconds = through_the_api(base, preset, args.epochs)
+        target = f"{TARGETS[preset]:.1%}" if preset in TARGETS else "-"
+        line = f"{preset:<26} {target:>7} {accuracy:>9.2%} {seconds:>8.2f}"
+        if not args.no_fit:
+            fit_accuracy, fit_seconds = with_model_fit(data, preset, args.epochs)
+            line += f" {fit_accuracy:>9.2%} {fit_seconds:>9.2f} {seconds / fit_seconds:>6.2f}"
+        print(line, flush=True)
+    shutdown(app)
+    server.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,456 @@
+"""Curve runs (issue 5): the data sets, CSV parsing, the spec, and real training through the API.
+
+The lessons' claims are checked on real training: the mystery equation lands at
+W ≈ 0.1, b ≈ 0.3; the crickets' normalised line matches NumPy's least squares;
+the 10-node network on the seeded crickets split overfits (test loss rising while
+training loss falls).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import struct
+import time
+import urllib.request
+import zipfile
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from server.curve import choices, data
+from server.curve.data import CsvError, parse_csv, to_csv
+from server.curve.job import CurveJob
+from server.curve.spec import parse_curve_spec
+from server.engine import TrainerPool
+from server.events import EventLog
+from server.jobs import make_job
+from server.spec import SpecError
+from tests.sse import SSEStream
+
+LESSONS = {lesson["key"]: lesson["spec"] for lesson in choices.LESSONS}
+
+
+def _wait(condition: Callable[[], Any], timeout: float = 60.0, what: str = "condition") -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if value := condition():
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def _create(client: FlaskClient, **spec: Any) -> dict[str, Any]:
+    response = client.post("/api/runs", json={"problem": "curve", **spec})
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def _get(client: FlaskClient, run_id: str) -> dict[str, Any]:
+    return client.get(f"/api/runs/{run_id}").get_json()
+
+
+def _pause(client: FlaskClient, run_id: str) -> dict[str, Any]:
+    response = client.patch(f"/api/runs/{run_id}", json={"state": "paused"})
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
+
+
+def _raw_line(run: dict[str, Any], w: float, b: float) -> tuple[float, float]:
+    """(slope, intercept) in raw x from the model's W and b on normalised x."""
+    norm = run["normalization"]
+    return w / norm["std"], b - w * norm["mean"] / norm["std"]
+
+
+# -- data sets ------------------------------------------------------------------------------
+
+
+def test_the_mystery_equation_is_seeded_and_lies_on_its_line() -> None:
+    points = data.mystery(100, 0.01, "0.59")
+    again = data.mystery(100, 0.01, "0.59")
+    assert np.array_equal(points.x, again.x) and np.array_equal(points.y, again.y)
+    assert not np.array_equal(points.x, data.mystery(100, 0.01, "0.6").x)
+    assert len(points) == 100 and points.x.min() >= 0 and points.x.max() < 1
+    residual = points.y - (0.1 * points.x + 0.3)
+    assert 0.006 < residual.std() < 0.014  # the noise is what was asked for
+    exact = data.mystery(50, 0.0, "x")
+    np.testing.assert_allclose(exact.y, 0.1 * exact.x + 0.3)
+    # More points keep the first ones' x: one setting does not reshuffle the others.
+    assert np.array_equal(data.mystery(200, 0.01, "0.59").x[:100], points.x)
+
+
+def test_the_crickets_are_the_talks_fifteen_measurements() -> None:
+    points = data.crickets()
+    assert len(points) == 15
+    assert points.x[0] == 88.6 and points.y[0] == 20 and points.x[-1] == 76.3
+    assert points.y[-1] == 14.4
+    assert points.x_label == "temperature (°F)" and points.y_label == "chirps per second"
+
+
+@pytest.mark.parametrize(("n", "perc", "train"), [(15, 50, 7), (15, 100, 15), (100, 80, 80),
+                                                  (15, 10, 1), (2, 10, 1)])
+def test_the_split_is_seeded_disjoint_and_complete(n: int, perc: int, train: int) -> None:
+    points = data.Points(np.arange(n, dtype=float), np.arange(n, dtype=float) * 2)
+    split = data.split(points, perc, "seed")
+    assert len(split.train) == train and len(split.test) == n - train
+    assert sorted([*split.train.x, *split.test.x]) == list(points.x)
+    assert np.array_equal(split.train.y, split.train.x * 2)  # pairs stay together
+    assert np.array_equal(data.split(points, perc, "seed").train.x, split.train.x)
+
+
+def test_normalisation_uses_the_training_x() -> None:
+    x = np.array([70.0, 80.0, 90.0])
+    norm = data.normalization(x, True)
+    assert norm.mean == 80 and norm.std == pytest.approx(np.std(x))
+    np.testing.assert_allclose(norm.apply(x), [-1.2247449, 0, 1.2247449], rtol=1e-6)
+    assert data.normalization(x, False) == data.Normalization(False, 0.0, 1.0)
+    assert data.normalization(np.array([5.0, 5.0]), True).std == 1.0  # constant x
+
+
+# -- CSV ------------------------------------------------------------------------------------
+
+
+def test_csv_takes_headers_delimiters_comments_and_blank_lines() -> None:
+    text = "# crickets\ntemp,chirps\n\n88.6, 20\n71.6,16\n  \n93.3,19.8\n"
+    points = parse_csv(text)
+    assert points.x.tolist() == [88.6, 71.6, 93.3] and points.y.tolist() == [20, 16, 19.8]
+    assert (points.x_label, points.y_label) == ("temp", "chirps")
+    assert parse_csv("1\t2\n3\t4").x.tolist() == [1, 3]
+    assert parse_csv("1 2\n3   4\n").y.tolist() == [2, 4]
+    assert parse_csv("x;y\n1,5;2,25\n-3e2;.5\n").x.tolist() == [1.5, -300]  # decimal commas
+    assert parse_csv("1,2\r\n3,4\r\n").y.tolist() == [2, 4]
+    assert (parse_csv("1,2\n3,4").x_label, parse_csv("1,2\n3,4").y_label) == ("x", "y")
+
+
+@pytest.mark.parametrize(("text", "line", "reason"), [
+    ("x,y\n1,2\n3,4\n5,oops\n", 4, '"oops" is not a number'),
+    ("1,2\n\n# note\n3,4,5\n", 4, "expected two values (x, y), found 3"),
+    ("1,2\n3\n", 2, "expected two values (x, y), found 1"),
+    ("1,2\n3,\n", 2, "a value is empty"),
+    ("1,2\nnan,4\n", 2, '"nan" is not a number'),
+    ("1,2\n3,inf\n", 2, '"inf" is not a number'),
+    ("1,2\n3,1e12\n", 2, "1e12 is too large (values must lie within ±1e9)"),
+    ("1,2\n1_000,3\n", 2, '"1_000" is not a number'),
+    ("1,abc\n3,4\n", 1, '"abc" is not a number'),  # a number in it: a bad row, not a header
+    ("a,b,c\n1,2\n", 1, "a header row must name two columns, like x,y"),
+])
+def test_a_bad_row_is_reported_with_its_line_number(text: str, line: int, reason: str) -> None:
+    with pytest.raises(CsvError) as caught:
+        parse_csv(text)
+    assert caught.value.line == line and caught.value.reason == reason
+    assert str(caught.value) == f"line {line}: {reason}"
+
+
+def test_csv_row_limits() -> None:
+    rows = "\n".join(f"{i},{i}" for i in range(data.MAX_CSV_ROWS))
+    assert len(parse_csv("x,y\n" + rows)) == 10_000
+    with pytest.raises(CsvError) as caught:
+        parse_csv("x,y\n" + rows + "\n1,1\n")
+    assert caught.value.line == 10_002 and "more than 10,000 rows" in str(caught.value)
+    with pytest.raises(CsvError, match="at least 2 rows") as too_few:
+        parse_csv("x,y\n1,2\n")
+    assert too_few.value.line is None
+
+
+def test_to_csv_round_trips_exactly() -> None:
+    points = data.mystery(300, 0.05, "round")
+    again = parse_csv(to_csv(points))
+    assert np.array_equal(again.x, points.x) and np.array_equal(again.y, points.y)
+    labelled = data.crickets()
+    assert parse_csv(to_csv(labelled)).x_label == "temperature (°F)"
+
+
+# -- spec -----------------------------------------------------------------------------------
+
+
+def test_the_spec_fills_defaults_and_the_suggested_learning_rate() -> None:
+    spec = parse_curve_spec({"problem": "curve", "seed": "s"})
+    assert (spec.dataset, spec.model, spec.optimizer, spec.normalize) == (
+        "mystery", "linear", "sgd", False)
+    assert spec.learning_rate == 1.0 and spec.hidden_layers == () and spec.num_points == 100
+    crickets = parse_curve_spec({"dataset": "crickets"})
+    assert crickets.learning_rate == 0.0002 and crickets.noise is None and crickets.seed
+    assert parse_curve_spec({"dataset": "crickets", "normalize": True}).learning_rate == 0.1
+    network = parse_curve_spec({"model": "network", "learningRate": 0.3})
+    assert network.hidden_layers == (10,) and network.activation == "sigmoid"
+    assert network.learning_rate == 0.3
+    echoed = network.to_json()
+    assert echoed["hiddenLayers"] == [10] and "csv" not in echoed
+    assert parse_curve_spec(echoed) == network  # a saved spec gives the same run
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ({"bogus": 1}, "bogus"),
+    ({"dataset": "moons"}, "dataset"),
+    ({"model": "cnn"}, "model"),
+    ({"numPoints": 5}, "numPoints"),
+    ({"noise": -0.1}, "noise"),
+    ({"percTrainData": 0}, "percTrainData"),
+    ({"percTrainData": 101}, "percTrainData"),
+    ({"hiddenLayers": []}, "hiddenLayers"),
+    ({"hiddenLayers": [10, 10, 10, 10]}, "hiddenLayers"),
+    ({"hiddenLayers": [33]}, "hiddenLayers"),
+    ({"activation": "step"}, "activation"),
+    ({"optimizer": "lbfgs"}, "optimizer"),
+    ({"learningRate": 0}, "learningRate"),
+    ({"learningRate": "0.1"}, "learningRate"),
+    ({"normalize": "yes"}, "normalize"),
+    ({"seed": ""}, "seed"),
+    ({"dataset": "custom"}, "csv"),
+    ({"dataset": "custom", "csv": 12}, "csv"),
+])
+def test_bad_specs_name_their_field(client: FlaskClient, body: dict[str, Any],
+                                    field: str) -> None:
+    response = client.post("/api/runs", json={"problem": "curve", **body})
+    assert response.status_code == 400
+    assert response.get_json()["field"] == field, response.get_json()
+
+
+def test_every_lesson_is_a_valid_spec_and_the_catalogue_lists_the_choices(
+        client: FlaskClient) -> None:
+    catalog = client.get("/api/catalog").get_json()["curve"]
+    assert [d["key"] for d in catalog["datasets"]] == ["mystery", "crickets", "custom"]
+    assert [m["key"] for m in catalog["models"]] == ["linear", "network"]
+    assert catalog["limits"]["csvRows"]["max"] == 10_000
+    assert catalog["defaults"]["hiddenLayers"] == [10]
+    assert catalog["defaults"]["activation"] == "sigmoid"
+    assert "½·mean squared error" in catalog["learningRateNote"]
+    for lesson in catalog["lessons"]:
+        parse_curve_spec({"problem": "curve", **lesson["spec"]})
+
+
+# -- training through the API -------------------------------------------------------------
+
+
+def test_the_mystery_equation_lands_at_w_01_and_b_03(client: FlaskClient) -> None:
+    started = time.monotonic()
+    run = _create(client, **LESSONS["mystery"])
+    assert run["problem"] == "curve" and run["state"] == "running"
+    assert len(run["train"]) == 80 and len(run["test"]) == 20
+    assert run["normalization"] == {"enabled": False, "mean": 0.0, "std": 1.0}
+    assert run["layers"] == [1, 1] and run["modelUrl"].endswith("/model.json")
+    summary = _wait(lambda: (s := _get(client, run["id"]))["epoch"] >= 300 and s,
+                    what="300 epochs")
+    assert summary["W"] == pytest.approx(0.1, abs=0.01)
+    assert summary["b"] == pytest.approx(0.3, abs=0.01)
+    assert summary["trainLoss"] < 1e-4 and summary["testLoss"] < 1e-4
+    print(f"mystery: epoch {summary['epoch']} in {time.monotonic() - started:.1f} s, "
+          f"W={summary['W']:.4f} b={summary['b']:.4f}")
+
+
+def test_crickets_normalised_line_matches_numpy_least_squares(client: FlaskClient) -> None:
+    run = _create(client, **LESSONS["crickets-normalized"])
+    train = np.array(run["train"])
+    assert len(train) == 15 and run["test"] == []
+    assert run["normalization"]["enabled"]
+    assert run["normalization"]["mean"] == pytest.approx(train[:, 0].mean())
+    assert run["normalization"]["std"] == pytest.approx(train[:, 0].std())
+    slope, intercept = np.linalg.lstsq(np.column_stack([train[:, 0], np.ones(15)]),
+                                       train[:, 1], rcond=None)[0]
+    summary = _wait(lambda: (s := _get(client, run["id"]))["epoch"] >= 400 and s,
+                    what="400 epochs")
+    fitted = _raw_line(run, summary["W"], summary["b"])
+    assert fitted[0] == pytest.approx(slope, rel=0.01)
+    assert fitted[1] == pytest.approx(intercept, rel=0.01)
+    assert summary["testLoss"] is None  # every point trains: there is no test loss
+
+
+def test_crickets_in_raw_fahrenheit_crawl_at_the_talks_rate(client: FlaskClient) -> None:
+    """The lesson: after as many epochs as normalised input needs, raw input is far off."""
+    raw = _create(client, **LESSONS["crickets-raw"])
+    summary = _wait(lambda: (s := _get(client, raw["id"]))["epoch"] >= 400 and s,
+                    what="400 epochs")
+    _, intercept = data.least_squares(data.crickets().x, data.crickets().y)
+    assert abs(summary["b"] - intercept) > 0.3  # b has barely moved from its start
+
+
+def test_the_10_node_network_overfits_the_seeded_crickets_split(client: FlaskClient) -> None:
+    run = _create(client, **LESSONS["crickets-overfit"])
+    assert len(run["train"]) == 7 and len(run["test"]) == 8
+    assert run["layers"] == [1, 10, 1]
+    seen: list[tuple[int, float, float]] = []
+
+    def trained_far() -> bool:
+        s = _get(client, run["id"])
+        if s["trainLoss"] is not None:
+            seen.append((s["epoch"], s["trainLoss"], s["testLoss"]))
+        return s["epoch"] >= 60_000
+
+    _wait(trained_far, timeout=120, what="60,000 epochs")
+    epochs, train, test = (np.array(column) for column in zip(*seen, strict=True))
+    best = int(np.argmin(test))
+    # Test loss reaches its lowest, then rises well above it while training loss keeps falling.
+    assert test[-1] > 1.5 * test[best], seen
+    assert train[-1] < 0.5 * train[best], seen
+    assert epochs[best] < epochs[-1]
+
+
+def test_csv_errors_name_the_line_and_leave_the_current_run_alone(client: FlaskClient) -> None:
+    current = _create(client, **LESSONS["mystery"])
+    before = _get(client, current["id"])["epoch"]
+    rows = "\n".join(f"{i},{2 * i}" for i in range(15)) + "\n15,x\n"
+    response = client.post("/api/runs", json={"problem": "curve", "dataset": "custom",
+                                               "csv": "x,y\n" + rows})
+    assert response.status_code == 400
+    assert response.get_json() == {"field": "csv", "error": 'line 17: "x" is not a number'}
+    assert [r["id"] for r in client.get("/api/runs").get_json()["runs"]] == [current["id"]]
+    _wait(lambda: _get(client, current["id"])["epoch"] > before, what="the run to go on")
+
+
+def test_a_custom_csv_run_trains_on_its_rows(client: FlaskClient, app: Flask) -> None:
+    rows = [(x, 3 * x - 2) for x in np.linspace(-1, 1, 40)]
+    text = "size,price\n" + "\n".join(f"{x},{y}" for x, y in rows)
+    run = _create(client, dataset="custom", csv=text, percTrainData=50, normalize=True,
+                  seed="c")
+    assert (run["xLabel"], run["yLabel"]) == ("size", "price")
+    assert len(run["train"]) == 20 and len(run["test"]) == 20
+    points = sorted(tuple(p) for p in run["train"] + run["test"])
+    np.testing.assert_allclose(np.array(points), np.array(sorted(rows)))
+    summary = _wait(lambda: (s := _get(client, run["id"]))["epoch"] >= 300 and s,
+                    what="300 epochs")
+    assert _raw_line(run, summary["W"], summary["b"]) == pytest.approx((3, -2), abs=1e-3)
+    # The saved spec holds the rows: a restart makes the same run.
+    _, spec, job = make_job(run["spec"], app.extensions["job_context"])
+    assert spec == run["spec"]
+    assert job.describe()["train"] == run["train"]
+
+
+def test_patch_takes_the_learning_rate_and_state_only(client: FlaskClient) -> None:
+    run = _create(client, **LESSONS["crickets-raw"])
+    response = client.patch(f"/api/runs/{run['id']}", json={"learningRate": 0.0001})
+    assert response.status_code == 200 and response.get_json()["learningRate"] == 0.0001
+    for body, field in (({"regularizationRate": 0.1}, "regularizationRate"),
+                        ({"weights": []}, "weights"), ({"learningRate": 11}, "learningRate"),
+                        ({"learningRate": True}, "learningRate")):
+        response = client.patch(f"/api/runs/{run['id']}", json=body)
+        assert response.status_code == 400 and response.get_json()["field"] == field
+
+
+def test_a_step_trains_one_full_batch_epoch(client: FlaskClient) -> None:
+    run = _create(client, **LESSONS["crickets-raw"])
+    paused = _pause(client, run["id"])
+    w0, b0 = paused["W"], paused["b"]
+    stepped = client.post(f"/api/runs/{run['id']}/step").get_json()
+    assert stepped["epoch"] == paused["epoch"] + 1
+    # One step of gradient descent on ½·mean squared error, computed by hand.
+    x, y = np.array(run["train"]).T
+    residual = w0 * x + b0 - y
+    rate = run["spec"]["learningRate"]
+    assert stepped["W"] == pytest.approx(w0 - rate * np.mean(residual * x), rel=1e-4)
+    assert stepped["b"] == pytest.approx(b0 - rate * np.mean(residual), rel=1e-4)
+
+
+def _weights_from_tfjs(model_json: dict[str, Any], blob: bytes) -> list[np.ndarray]:
+    weights, offset = [], 0
+    for group in model_json["weightsManifest"]:
+        for spec in group["weights"]:
+            count = int(np.prod(spec["shape"]))
+            weights.append(np.array(struct.unpack_from(f"<{count}f", blob, offset),
+                                    np.float32).reshape(spec["shape"]))
+            offset += 4 * count
+    return weights
+
+
+def test_the_export_is_the_model_with_its_normalisation(client: FlaskClient) -> None:
+    run = _create(client, **LESSONS["crickets-normalized"])
+    _wait(lambda: _get(client, run["id"])["epoch"] >= 100, what="100 epochs")
+    summary = _pause(client, run["id"])
+    model_json = client.get(run["modelUrl"]).get_json()
+    assert model_json["format"] == "layers-model"
+    blob = client.get(f"/api/runs/{run['id']}/group1-shard1of1.bin").data
+    kernel, bias = _weights_from_tfjs(model_json, blob)
+    assert kernel.shape == (1, 1) and bias.shape == (1,)
+    assert kernel[0, 0] == pytest.approx(summary["W"]) and bias[0] == pytest.approx(summary["b"])
+
+    archive = zipfile.ZipFile(io.BytesIO(client.get(f"/api/runs/{run['id']}/export.zip").data))
+    metadata = json.loads(archive.read("metadata.json"))
+    assert metadata["problem"] == "curve" and metadata["loss"] == "0.5 * mean squared error"
+    assert metadata["normalization"] == run["normalization"]
+    assert "(x − 79.34666667) / 6.782415171" in metadata["input"]
+    assert metadata["line"]["W"] == pytest.approx(summary["W"])
+    slope, intercept = _raw_line(run, summary["W"], summary["b"])
+    assert metadata["line"]["slope"] == pytest.approx(slope)
+    assert metadata["line"]["intercept"] == pytest.approx(intercept)
+
+
+def test_network_snapshots_carry_every_layer_and_no_path(live_server: str) -> None:
+    body = json.dumps({"problem": "curve", **LESSONS["crickets-overfit"]}).encode()
+    request = urllib.request.Request(f"{live_server}/api/runs", data=body, method="POST",
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        run = json.loads(response.read())
+    stream = SSEStream(f"{live_server}/api/runs/{run['id']}/events")
+    try:
+        snapshot = stream.take(1, kinds=("snapshot",))[0].data
+    finally:
+        stream.close()
+    shapes = [(np.shape(kernel), np.shape(bias)) for kernel, bias in snapshot["weights"]]
+    assert shapes == [((1, 10), (10,)), ((10, 1), (1,))]
+    assert "path" not in snapshot and {"epoch", "trainLoss", "testLoss"} <= set(snapshot)
+
+
+# -- the job itself --------------------------------------------------------------------------
+
+
+def _job(spec: dict[str, Any]) -> CurveJob:
+    return CurveJob(parse_curve_spec({"problem": "curve", **spec}), TrainerPool(),
+                    max_snapshot_rate=30.0)
+
+
+def test_linear_snapshots_carry_w_b_and_the_path_from_epoch_0() -> None:
+    job = _job(LESSONS["mystery"])
+    events = EventLog()
+    job.start(events)
+    first = events.latest("snapshot").data
+    (kernel, bias), = first["weights"]
+    assert first["epoch"] == 0
+    assert first["path"] == [[0, pytest.approx(kernel[0][0], rel=1e-6), pytest.approx(bias[0])]]
+    for _ in range(30):
+        job.train(single_step=False)
+    snapshot = events.latest("snapshot").data
+    path = snapshot["path"]
+    epochs = [point[0] for point in path]
+    # The first epochs are one a chunk (the walk is visible), later chunks grow.
+    assert epochs[:21] == list(range(21)) and epochs == sorted(epochs)
+    (kernel, bias), = snapshot["weights"]
+    assert path[-1] == [snapshot["epoch"], pytest.approx(kernel[0][0], rel=1e-6),
+                        pytest.approx(bias[0], rel=1e-6)]
+    job.close()
+
+
+def test_history_and_restore_continue_a_saved_run() -> None:
+    job = _job(LESSONS["crickets-normalized"])
+    job.start(EventLog())
+    for _ in range(25):
+        job.train(single_step=False)
+    epoch, weights = job.latest_weights()
+    saved = json.loads(json.dumps(job.history()))
+    metrics = job.metrics()
+    job.close()
+
+    again = _job(LESSONS["crickets-normalized"])
+    again.restore(epoch, weights, metrics, saved)
+    events = EventLog()
+    assert again.start(events).epoch == epoch
+    snapshot = events.latest("snapshot").data
+    assert snapshot["path"] == saved["path"] and snapshot["epoch"] == epoch
+    assert again.metrics()["W"] == metrics["W"] and again.metrics()["testLoss"] is None
+    assert len(again.history()["losses"]) == len(saved["losses"]) + 1
+    again.close()
+
+
+def test_too_large_a_learning_rate_diverges_on_raw_fahrenheit(client: FlaskClient) -> None:
+    run = _create(client, dataset="crickets", learningRate=0.01, seed="d")
+    summary = _wait(lambda: (s := _get(client, run["id"]))["state"] == "diverged" and s,
+                    what="divergence")
+    assert summary["W"] is not None and np.isfinite(summary["W"])  # the last healthy weights
+
+
+def test_spec_errors_are_spec_errors() -> None:
+    with pytest.raises(SpecError) as caught:
+        parse_curve_spec({"dataset": "custom", "csv": "1,2\n3,4\n5,z\n"})
+    assert (caught.value.field, caught.value.reason) == ("csv", 'line 3: "z" is not a number')
