@@ -158,7 +158,7 @@ class Run:
     def __init__(self, kind: str, spec: dict[str, Any], job: Job, *,
                  store: RunStore | None = None, run_id: str | None = None,
                  created_at: float | None = None, state: str = RUNNING,
-                 epoch: int = 0) -> None:
+                 epoch: int = 0, start_paused: bool = False) -> None:
         self.id = run_id or secrets.token_urlsafe(16)  # 128 random bits: unguessable
         self.kind = kind
         self.spec = spec
@@ -181,8 +181,8 @@ class Run:
         self._applied_generation = 0  # … and taken by the training thread
         self._publish_status()
         self._thread: threading.Thread | None = None
-        if state == RUNNING:
-            self._ensure_thread()
+        if state == RUNNING or start_paused:
+            self._ensure_thread()  # a new paused run still publishes its first snapshot
         self.checkpoint(force=True)
 
     # -- what requests read --------------------------------------------------------
@@ -407,10 +407,15 @@ class RunRegistry:
         self._reaper = threading.Thread(target=self._reap, name="run-reaper", daemon=True)
         self._reaper.start()
 
-    def create(self, kind: str, spec: dict[str, Any], job: Job) -> Run:
+    def create(self, kind: str, spec: dict[str, Any], job: Job, *,
+               paused: bool = False) -> Run:
+        """A new run, training at once, or paused (its first snapshot published, no epoch
+        trained) so a page can show the untrained network first."""
         with self._lock:  # checked and taken under one lock: two requests cannot both pass
-            self.check_training_limit()
-            run = Run(kind, spec, job, store=self._store)
+            if not paused:
+                self.check_training_limit()
+            run = Run(kind, spec, job, store=self._store, state=PAUSED if paused else RUNNING,
+                      start_paused=paused)
             self._runs[run.id] = run
         return run
 

@@ -335,3 +335,18 @@ def test_a_failure_in_training_stops_the_run_with_the_reason(client: FlaskClient
     assert "out of memory" in statuses[-1]["error"]
     assert client.get(f"/api/runs/{run['id']}/export.zip").status_code == 200
     assert final["epoch"] >= 0
+
+
+def test_a_run_can_be_created_paused_with_its_untrained_network(client: FlaskClient,
+                                                               app: Any) -> None:
+    response = client.post("/api/runs?state=paused", json={"seed": "0.3"})
+    assert response.status_code == 201 and response.get_json()["state"] == "paused"
+    run_id = response.get_json()["id"]
+    live = app.extensions["runs"].get(run_id)
+    _wait(lambda: live.events.latest("snapshot"))
+    time.sleep(0.3)
+    assert _get(client, run_id)["epoch"] == 0
+    assert live.events.latest("snapshot").data["epoch"] == 0
+    assert client.post(f"/api/runs/{run_id}/step").get_json()["epoch"] == 1
+    bad = client.post("/api/runs?state=stopped", json={})
+    assert bad.status_code == 400 and bad.get_json()["field"] == "state"

@@ -76,11 +76,19 @@ def list_runs() -> ResponseReturnValue:
 @bp.post("/api/runs")
 def create_run() -> ResponseReturnValue:
     problem, spec, job = make_job(_json_body(), current_app.extensions["job_context"])
-    run = _registry().create(problem, spec, job)
+    run = _registry().create(problem, spec, job, paused=_start_paused())
     response = jsonify(run.details())
     response.status_code = 201
     response.headers["Location"] = f"/api/runs/{run.id}"
     return response
+
+
+def _start_paused() -> bool:
+    """`POST /api/runs?state=paused` creates the run paused; `running` (the default) trains."""
+    state = request.args.get("state", RUNNING)
+    if state not in (RUNNING, PAUSED):
+        raise SpecError("state", "must be running or paused")
+    return state == PAUSED
 
 
 @bp.get("/api/runs/<run_id>")
