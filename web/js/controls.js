@@ -1,0 +1,135 @@
+// The page's controls, built from the server's catalogue: the top bar's pickers,
+// the data set picker with previews, the data sliders and the display options.
+// Every change is reported as (key, value); `show(state)` sets them all.
+
+import { cssColor } from "./heatmap.js";
+
+const $ = (id) => document.getElementById(id);
+
+function fillSelect(select, options) {
+  select.replaceChildren(
+    ...options.map(({ value, label }) => {
+      const option = document.createElement("option");
+      option.value = String(value);
+      option.textContent = label;
+      return option;
+    }),
+  );
+}
+
+/** Select `value`, adding it as an option when a link asks for a value the list lacks. */
+function selectValue(select, value) {
+  const text = String(value);
+  if (![...select.options].some((o) => o.value === text)) {
+    const option = document.createElement("option");
+    option.value = text;
+    option.textContent = text;
+    select.appendChild(option);
+  }
+  select.value = text;
+}
+
+function drawPreview(canvas, points) {
+  const size = canvas.width;
+  const ctx = canvas.getContext("2d");
+  ctx.clearRect(0, 0, size, size);
+  for (const [x1, x2, label] of points) {
+    ctx.fillStyle = cssColor(label);
+    ctx.beginPath();
+    ctx.arc(((x1 + 6) / 12) * size, ((6 - x2) / 12) * size, size / 50, 0, 2 * Math.PI);
+    ctx.fill();
+  }
+}
+
+export class Controls {
+  /**
+   * @param {object} catalog  GET /api/catalog
+   * @param {(key: string, value: any) => void} onChange
+   * @param {Record<string, number[][]>} previews  a few points of each data set, by key
+   */
+  constructor(catalog, onChange, previews = {}) {
+    this.catalog = catalog;
+    this.onChange = onChange;
+    this.previews = previews;
+    this.problem = null;
+
+    const selects = {
+      learningRate: catalog.learningRates.map((v) => ({ value: v, label: String(v) })),
+      activation: catalog.activations.map((a) => ({ value: a.key, label: a.label })),
+      regularization: catalog.regularizations.map((r) => ({ value: r.key, label: r.label })),
+      regularizationRate: catalog.regularizationRates.map((v) => ({ value: v, label: String(v) })),
+      problem: catalog.problems.map((p) => ({ value: p.key, label: p.label })),
+    };
+    for (const [key, options] of Object.entries(selects)) {
+      const select = $(key);
+      fillSelect(select, options);
+      const numeric = key === "learningRate" || key === "regularizationRate";
+      select.addEventListener("change", () =>
+        onChange(key, numeric ? Number(select.value) : select.value),
+      );
+    }
+
+    for (const key of ["percTrainData", "noise", "batchSize"]) {
+      const input = $(key);
+      const { min, max, step = 1 } = catalog.limits[key];
+      Object.assign(input, { min, max, step });
+      // The label follows the thumb; the run changes when the thumb is let go.
+      input.addEventListener("input", () => this.showSliderValue(key, Number(input.value)));
+      input.addEventListener("change", () => onChange(key, Number(input.value)));
+    }
+
+    for (const key of ["showTestData", "discretize"]) {
+      const box = $(key);
+      box.addEventListener("change", () => onChange(key, box.checked));
+    }
+    $("regenerate").addEventListener("click", () => onChange("seed", null));
+  }
+
+  showSliderValue(key, value) {
+    $(`${key}-value`).textContent = key === "percTrainData" ? `${value}%` : String(value);
+  }
+
+  buildDatasets(problem) {
+    this.problem = problem;
+    const list = $("datasets");
+    const key = problem === "classification" ? "dataset" : "regDataset";
+    list.replaceChildren(
+      ...this.catalog.datasets[problem].map((dataset) => {
+        const button = document.createElement("button");
+        button.type = "button";
+        button.className = "dataset";
+        button.dataset.dataset = dataset.key;
+        button.title = `${dataset.label} (${dataset.points} points)`;
+        button.setAttribute("aria-label", dataset.label);
+        const canvas = document.createElement("canvas");
+        canvas.width = 64;
+        canvas.height = 64;
+        drawPreview(canvas, this.previews[dataset.key] ?? []);
+        button.appendChild(canvas);
+        button.addEventListener("click", () => this.onChange(key, dataset.key));
+        return button;
+      }),
+    );
+  }
+
+  /** Show a state's values in every control. */
+  show(state) {
+    const v = state.values;
+    if (this.problem !== v.problem) this.buildDatasets(v.problem);
+    const active = state.datasetKey();
+    for (const button of document.querySelectorAll("#datasets .dataset")) {
+      button.classList.toggle("selected", button.dataset.dataset === active);
+      button.setAttribute("aria-pressed", String(button.dataset.dataset === active));
+    }
+    for (const key of ["learningRate", "activation", "regularization", "regularizationRate", "problem"]) {
+      selectValue($(key), v[key]);
+    }
+    for (const key of ["percTrainData", "noise", "batchSize"]) {
+      $(key).value = String(v[key]);
+      this.showSliderValue(key, v[key]);
+    }
+    $("showTestData").checked = v.showTestData;
+    $("discretize").checked = v.discretize;
+    document.body.classList.toggle("hide-text", v.hideText === true);
+  }
+}

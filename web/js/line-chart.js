@@ -1,0 +1,82 @@
+// The small loss chart: training (dark) and test (grey) loss against the epoch.
+// Points are the snapshots the page drew; when there are too many, every other
+// one is dropped, so the chart costs the same however long a run trains.
+
+const MAX_POINTS = 800;
+const SERIES = [
+  { key: "test", color: "#777" },
+  { key: "train", color: "#000" },
+];
+
+export class LineChart {
+  /** @param {HTMLCanvasElement} canvas */
+  constructor(canvas) {
+    this.canvas = canvas;
+    this.ctx = canvas.getContext("2d");
+    this.reset();
+  }
+
+  reset() {
+    this.points = [];
+    this.dirty = true;
+  }
+
+  /** Add a point; losses may be null (a diverged run) and are then left out. */
+  add(epoch, train, test) {
+    const last = this.points[this.points.length - 1];
+    if (last && last.epoch === epoch) {
+      last.train = train;
+      last.test = test;
+    } else {
+      this.points.push({ epoch, train, test });
+    }
+    if (this.points.length > MAX_POINTS) {
+      this.points = this.points.filter((_, i) => i % 2 === 0 || i === this.points.length - 1);
+    }
+    this.dirty = true;
+  }
+
+  draw() {
+    if (!this.dirty) return;
+    this.dirty = false;
+    const { canvas, ctx } = this;
+    const ratio = window.devicePixelRatio || 1;
+    const width = canvas.clientWidth;
+    const height = canvas.clientHeight;
+    if (canvas.width !== Math.round(width * ratio) || canvas.height !== Math.round(height * ratio)) {
+      canvas.width = Math.round(width * ratio);
+      canvas.height = Math.round(height * ratio);
+    }
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    ctx.clearRect(0, 0, width, height);
+    const points = this.points;
+    if (points.length === 0) return;
+    let maxLoss = 0;
+    for (const p of points) {
+      for (const { key } of SERIES) {
+        if (Number.isFinite(p[key])) maxLoss = Math.max(maxLoss, p[key]);
+      }
+    }
+    if (maxLoss === 0) maxLoss = 1;
+    const first = points[0].epoch;
+    const span = Math.max(1, points[points.length - 1].epoch - first);
+    const x = (epoch) => 1 + ((epoch - first) / span) * (width - 2);
+    const y = (loss) => height - 1 - (loss / maxLoss) * (height - 2);
+    ctx.lineWidth = 1.5;
+    for (const { key, color } of SERIES) {
+      ctx.strokeStyle = color;
+      ctx.beginPath();
+      let pen = false;
+      for (const p of points) {
+        if (!Number.isFinite(p[key])) {
+          pen = false;
+          continue;
+        }
+        if (pen) ctx.lineTo(x(p.epoch), y(p[key]));
+        else ctx.moveTo(x(p.epoch), y(p[key]));
+        pen = true;
+      }
+      ctx.stroke();
+    }
+  }
+}
