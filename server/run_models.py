@@ -18,6 +18,10 @@ from server.runs import Run
 T = TypeVar("T")
 
 
+class ModelNotReadyError(RuntimeError):
+    """The run has no weights yet (its model is still being built) → 409, retry shortly."""
+
+
 class RunModels:
     """One export model per run, behind one lock (exports take milliseconds)."""
 
@@ -32,6 +36,8 @@ class RunModels:
             if model is None:
                 model = self._models[run.id] = run.job.build_export_model()
             epoch, weights = run.job.latest_weights()
+            if not weights:
+                raise ModelNotReadyError("the run's model is still being built; retry in a moment")
             model.set_weights(weights)
             return use(model, epoch)
 

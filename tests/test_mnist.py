@@ -232,3 +232,20 @@ def test_the_export_zip_states_the_preprocessing(client: FlaskClient) -> None:
     model = json.loads(archive.read("model.json"))
     assert model["modelTopology"]["config"]["layers"][0]["config"]["batch_input_shape"] == [
         None, 28, 28, 1]
+
+
+def test_model_json_before_the_first_weights_is_409_with_retry_after(client: FlaskClient,
+                                                                     app: Any) -> None:
+    run = client.post("/api/runs?state=paused", json={
+        "problem": "mnist", "preset": "conv-big-batchnorm", "trainImages": 500}).get_json()
+    live = app.extensions["runs"].get(run["id"])
+    original = live.job.latest_weights
+    live.job.latest_weights = lambda: (0, [])  # a job with no weights yet
+    response = client.get(run["modelUrl"])
+    assert response.status_code == 409 and response.headers["Retry-After"] == "1"
+    assert "retry" in response.get_json()["error"]
+    live.job.latest_weights = original
+    deadline = time.monotonic() + 60
+    while client.get(run["modelUrl"]).status_code != 200:
+        assert time.monotonic() < deadline
+        time.sleep(0.1)

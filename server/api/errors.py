@@ -6,6 +6,7 @@ from flask import Flask, jsonify
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
+from server.run_models import ModelNotReadyError
 from server.runs import LimitError, RunStateError
 from server.spec import SpecError
 
@@ -30,6 +31,12 @@ def register_error_handlers(app: Flask) -> None:
         response = jsonify({"error": error.reason, "field": error.field})
         response.headers["Retry-After"] = "5"
         return response, 429
+
+    @app.errorhandler(ModelNotReadyError)
+    def not_ready(error: ModelNotReadyError) -> ResponseReturnValue:
+        response = jsonify({"error": str(error), "field": "state"})
+        response.headers["Retry-After"] = "1"
+        return response, 409
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> ResponseReturnValue:

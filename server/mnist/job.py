@@ -48,7 +48,10 @@ class MnistJob:
     def __init__(self, spec: dict[str, Any], data: Mnist) -> None:
         self.spec = spec
         self.data = data
-        self.code = build_model(spec).code
+        built = build_model(spec)
+        self.code = built.code
+        # The initial weights at once: the model can be downloaded before training starts.
+        initial_weights = built.model.get_weights()
         count = spec["trainImages"]
         self._x_train, self._y_train = data.x_train[:count], data.y_train[:count]
         self._steps_per_epoch = steps_per_epoch(count, spec["batchSize"])
@@ -60,7 +63,7 @@ class MnistJob:
         self._trainer: MnistTrainer | None = None
         self._step = 0  # batches trained
         self._order = self._rng.permutation(count)
-        self._weights: list[np.ndarray] = []
+        self._weights: list[np.ndarray] = initial_weights
         self._metrics: dict[str, Any] = {}
         self._history: dict[str, list[float]] = {k: [] for k in (
             "iteration", "trainAccuracy", "trainLoss", "testIteration", "testAccuracy",

@@ -394,3 +394,30 @@ def test_screenshot(playground: Playground, output_dir: Path) -> None:
     path = output_dir / "playground.png"
     pg.page.screenshot(path=str(path), full_page=True)
     assert path.stat().st_size > 50_000
+
+
+def test_keyboard_space_plays_and_pauses_arrow_steps_r_resets(playground: Playground) -> None:
+    pg = playground
+    pg.open()
+    start = pg.server_run()["epoch"]
+    pg.page.keyboard.press("ArrowRight")
+    pg.wait_until(lambda: pg.epoch() == start + 1, message="one step from →")
+    pg.page.keyboard.press(" ")
+    pg.wait_until(lambda: pg.server_run()["state"] == "running", message="Space plays")
+    pg.wait_until(lambda: pg.epoch() > start + 50, message="training after Space")
+    pg.page.keyboard.press(" ")
+    pg.wait_until(lambda: pg.server_run()["state"] == "paused", message="Space pauses")
+    old_id = pg.run_id
+    pg.page.keyboard.press("r")
+    pg.wait_until(lambda: pg.run_id != old_id, message="R starts a fresh network")
+
+
+def test_the_page_stacks_its_columns_at_375_pixels(playground: Playground) -> None:
+    pg = playground
+    pg.page.set_viewport_size({"width": 375, "height": 800})
+    pg.open()
+    width = pg.page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 400, f"the page is {width} px wide at 375"
+    for selector in ("#play-pause", "#heatmap", "#datasets", "#network"):
+        box = pg.page.locator(selector).bounding_box()
+        assert box and box["x"] >= -1 and box["x"] + box["width"] <= 400, selector

@@ -13,6 +13,7 @@ import { ModelView } from "./model-view.js";
 import { NetworkView } from "./network-view.js";
 import { OutputView } from "./output-view.js";
 import { RunSession } from "./session.js";
+import { bindShortcuts } from "./shortcuts.js";
 import { HashHistory } from "./state.js";
 
 const DENSITY = 100; // grid samples per side, like the classic playground
@@ -89,7 +90,7 @@ function showRunState(state) {
   const playing = state === "running";
   const button = $("play-pause");
   button.classList.toggle("playing", playing);
-  button.title = playing ? "Pause" : "Run";
+  button.title = playing ? "Pause (Space)" : "Run (Space)";
   button.setAttribute("aria-label", playing ? "Pause" : "Run");
   $("step").disabled = !(state === "paused" || state === "running");
   document.body.dataset.runState = state ?? "none";
@@ -339,6 +340,11 @@ async function main() {
   $("play-pause").addEventListener("click", () => setPlaying(page.session.state !== "running"));
   $("step").addEventListener("click", step);
   $("reset").addEventListener("click", () => startRun());
+  bindShortcuts({
+    " ": () => setPlaying(page.session.state !== "running"),
+    ArrowRight: step,
+    r: () => startRun(),
+  });
   let resizeTimer = 0;
   window.addEventListener("resize", () => {
     clearTimeout(resizeTimer);

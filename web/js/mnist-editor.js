@@ -1,0 +1,383 @@
+// The preset picker and the model editor: the talk's ladder (from the catalogue) and the
+// learner's changes to it (layers, activation, optimizer, learning rate and its decay,
+// batch size, epoch budget, training images). It produces the body of POST /api/runs.
+
+import { formatCount } from "./mnist-charts.js";
+
+const LAYER_LABELS = {
+  dense: "Dense",
+  conv: "Convolution",
+  maxpool: "Max-pool",
+  dropout: "Dropout",
+  batchnorm: "Batch norm",
+};
+const PARAM_LABELS = { units: "units", filters: "filters", kernel: "kernel", stride: "stride", size: "size" };
+const NEW_LAYER = {
+  dense: { units: 100 },
+  conv: { filters: 8, kernel: 5, stride: 1 },
+  maxpool: { size: 2 },
+  dropout: { rate: 0.25 },
+  batchnorm: {},
+};
+const DROPOUT_RANGE = [0, 0.9]; // the API's range for dropout rates
+const DEFAULT_TRAIN_IMAGES = 55000;
+
+const clone = (value) => JSON.parse(JSON.stringify(value));
+
+function element(tag, props = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(props)) {
+    if (key === "dataset") Object.assign(node.dataset, value);
+    else if (key in node) node[key] = value;
+    else node.setAttribute(key, value);
+  }
+  node.append(...children);
+  return node;
+}
+
+function option(value, label, selected = false) {
+  return element("option", { value, textContent: label, selected });
+}
+
+/** The first percentage in a "reported" text ("98%, overfitting tamed" → 0.98), or null. */
+export function reportedAccuracy(text) {
+  const match = /(\d+(?:\.\d+)?)\s*%/.exec(text ?? "");
+  return match ? Number(match[1]) / 100 : null;
+}
+
+/**
+ * Each layer's output shape and trainable parameters, as Keras builds the model (dense
+ * and conv layers followed by batch normalisation have no bias; convolutions use "same"
+ * padding). Errors name what the server would reject.
+ */
+export function describeLayers(layers) {
+  let side = 28;
+  let channels = 1;
+  let flat = null; // units once flattened
+  let total = 0;
+  const rows = layers.map((layer, i) => {
+    const next = layers[i + 1];
+    const bias = next?.type === "batchnorm" ? 0 : 1;
+    let params = 0;
+    let error = null;
+    switch (layer.type) {
+      case "dense": {
+        const inputs = flat ?? side * side * channels;
+        params = inputs * layer.units + bias * layer.units;
+        flat = layer.units;
+        break;
+      }
+      case "conv":
+        if (flat !== null) {
+          error = "a convolution cannot follow a dense layer";
+          break;
+        }
+        params = layer.kernel * layer.kernel * channels * layer.filters + bias * layer.filters;
+        side = Math.ceil(side / layer.stride);
+        channels = layer.filters;
+        break;
+      case "maxpool":
+        if (flat !== null) {
+          error = "max-pooling cannot follow a dense layer";
+          break;
+        }
+        side = Math.floor(side / layer.size);
+        if (side < 1) error = "the image has shrunk below 1×1 pixel";
+        break;
+      case "batchnorm": {
+        const previous = layers[i - 1]?.type;
+        if (previous !== "dense" && previous !== "conv") {
+          error = "batch normalisation follows a dense or conv layer";
+        }
+        params = 2 * (flat ?? channels);
+        break;
+      }
+      default:
+        break;
+    }
+    total += params;
+    const shape = flat !== null ? `${flat}` : `${side}×${side}×${channels}`;
+    return { shape, params, error };
+  });
+  total += (flat ?? side * side * channels) * 10 + 10;
+  return { rows, total };
+}
+
+export class ModelEditor {
+  /**
+   * @param {object} mnist  the catalogue's `mnist` section
+   * @param {{onChange: () => void}} handlers
+   */
+  constructor(mnist, { onChange }) {
+    this.catalog = mnist;
+    this.presets = new Map(mnist.presets.map((p) => [p.key, p]));
+    this.onChange = onChange;
+    this.$ = (id) => document.getElementById(id);
+    this.preset = mnist.presets[0].key;
+    this.values = null;
+    this.buildStatic();
+    this.choose(this.preset, { trainImages: DEFAULT_TRAIN_IMAGES });
+  }
+
+  get presetInfo() {
+    return this.presets.get(this.preset);
+  }
+
+  // -- building -----------------------------------------------------------------------------
+
+  buildStatic() {
+    const { $, catalog } = this;
+    $("presets").replaceChildren(...catalog.presets.map((preset) => {
+      const input = element("input", { type: "radio", name: "preset", value: preset.key });
+      input.addEventListener("change", () => {
+        if (input.checked) this.choose(preset.key);
+      });
+      return element("label", { className: "preset", dataset: { preset: preset.key } },
+        input,
+        element("span", { className: "preset-text" },
+          element("span", { className: "preset-title", textContent: preset.title }),
+          element("span", { className: "preset-reported", textContent: `the talk reports ${preset.reported}` })));
+    }));
+    $("activation").replaceChildren(...catalog.activations.map((a) => option(a, a)));
+    $("init").replaceChildren(...catalog.inits.map((i) => option(i, i)));
+    $("optimizer").replaceChildren(...catalog.optimizers.map((o) => option(o.key, o.label)));
+    $("add-layer-type").replaceChildren(
+      ...Object.keys(catalog.layerTypes).map((type) => option(type, LAYER_LABELS[type] ?? type)));
+    const limits = catalog.limits;
+    const bounds = {
+      "learning-rate": limits.learningRate,
+      "decay-to": { min: 0, max: limits.learningRate.max },
+      "decay-steps": { min: 1, max: 1000000 },
+      "batch-size": limits.batchSize,
+      epochs: limits.epochs,
+      "train-images": limits.trainImages,
+    };
+    for (const [id, { min, max }] of Object.entries(bounds)) {
+      $(id).min = String(min);
+      $(id).max = String(max);
+    }
+    const fields = {
+      activation: (v) => ({ activation: v }),
+      init: (v) => ({ init: v }),
+      optimizer: (v) => ({ optimizer: v }),
+      "learning-rate": (v) => ({ learningRate: Number(v) }),
+      "batch-size": (v) => ({ batchSize: Number(v) }),
+      epochs: (v) => ({ epochs: Number(v) }),
+      "train-images": (v) => ({ trainImages: Number(v) }),
+    };
+    for (const [id, read] of Object.entries(fields)) {
+      $(id).addEventListener("change", () => this.update(read($(id).value)));
+    }
+    for (const id of ["decay", "decay-to", "decay-steps"]) {
+      $(id).addEventListener("change", () => this.update({ learningRateDecay: this.readDecay() }));
+    }
+    $("add-layer").addEventListener("click", () => this.addLayer($("add-layer-type").value));
+    $("revert").addEventListener("click", () => this.choose(this.preset));
+  }
+
+  readDecay() {
+    const { $ } = this;
+    if (!$("decay").checked) return null;
+    return { to: Number($("decay-to").value), steps: Number($("decay-steps").value) };
+  }
+
+  // -- state -------------------------------------------------------------------------------
+
+  /** Load a preset's settings (the number of training images stays, unless given). */
+  choose(key, { trainImages } = {}) {
+    const preset = this.presets.get(key);
+    if (!preset) return;
+    this.preset = key;
+    const keep = trainImages ?? this.values?.trainImages ?? DEFAULT_TRAIN_IMAGES;
+    this.values = { ...clone(preset.spec), trainImages: keep };
+    this.render();
+    this.onChange();
+  }
+
+  update(changes) {
+    Object.assign(this.values, changes);
+    this.renderFields();
+    this.renderSummary();
+    this.onChange();
+  }
+
+  /** True when the settings differ from the preset's (the training images aside). */
+  get modified() {
+    const { trainImages: _, ...mine } = this.values;
+    const spec = this.presetInfo.spec;
+    return Object.keys(spec).some((k) => JSON.stringify(spec[k]) !== JSON.stringify(mine[k]));
+  }
+
+  /** The body of POST /api/runs. */
+  body() {
+    const v = this.values;
+    return {
+      problem: "mnist",
+      preset: this.preset,
+      layers: clone(v.layers),
+      activation: v.activation,
+      init: v.init,
+      optimizer: v.optimizer,
+      learningRate: v.learningRate,
+      learningRateDecay: v.learningRateDecay ? { ...v.learningRateDecay } : null,
+      batchSize: v.batchSize,
+      epochs: v.epochs,
+      trainImages: v.trainImages,
+    };
+  }
+
+  addLayer(type) {
+    if (this.values.layers.length >= this.catalog.maxLayers) return;
+    this.values.layers.push({ type, ...clone(NEW_LAYER[type] ?? {}) });
+    this.renderLayers();
+    this.renderSummary();
+    this.onChange();
+  }
+
+  // -- rendering ------------------------------------------------------------------------------
+
+  render() {
+    for (const input of document.querySelectorAll('#presets input[name="preset"]')) {
+      input.checked = input.value === this.preset;
+    }
+    this.renderFields();
+    this.renderLayers();
+    this.renderSummary();
+  }
+
+  renderFields() {
+    const { $, values: v } = this;
+    const set = (id, value) => {
+      $(id).value = String(value);
+    };
+    set("activation", v.activation);
+    set("init", v.init);
+    set("optimizer", v.optimizer);
+    set("learning-rate", v.learningRate);
+    set("batch-size", v.batchSize);
+    set("epochs", v.epochs);
+    set("train-images", v.trainImages);
+    const decay = v.learningRateDecay;
+    $("decay").checked = Boolean(decay);
+    $("decay-to").disabled = !decay;
+    $("decay-steps").disabled = !decay;
+    set("decay-to", decay ? decay.to : 0.0001);
+    set("decay-steps", decay ? decay.steps : 2000);
+  }
+
+  renderLayers() {
+    const { layers } = this.values;
+    const types = Object.keys(this.catalog.layerTypes);
+    const rows = layers.map((layer, i) => {
+      const number = i + 1;
+      const type = element("select", { className: "layer-type", "aria-label": `Layer ${number}: type` },
+        ...types.map((t) => option(t, LAYER_LABELS[t] ?? t, t === layer.type)));
+      type.addEventListener("change", () => {
+        layers[i] = { type: type.value, ...clone(NEW_LAYER[type.value] ?? {}) };
+        this.renderLayers();
+        this.renderSummary();
+        this.onChange();
+      });
+      const tool = (label, text, action, disabled = false) => {
+        const button = element("button", {
+          type: "button", className: "tool-button", textContent: text, title: label,
+          "aria-label": `${label} (layer ${number})`, disabled,
+        });
+        button.addEventListener("click", action);
+        return button;
+      };
+      const move = (delta) => () => {
+        const [moved] = layers.splice(i, 1);
+        layers.splice(i + delta, 0, moved);
+        this.renderLayers();
+        this.renderSummary();
+        this.onChange();
+      };
+      const head = element("div", { className: "layer-head" },
+        element("span", { className: "layer-number", textContent: String(number) }),
+        type,
+        element("span", { className: "layer-shape" }),
+        element("span", { className: "layer-tools" },
+          tool("Move up", "↑", move(-1), i === 0),
+          tool("Move down", "↓", move(1), i === layers.length - 1),
+          tool("Remove", "×", () => {
+            layers.splice(i, 1);
+            this.renderLayers();
+            this.renderSummary();
+            this.onChange();
+          })));
+      const params = element("div", { className: "layer-params" });
+      const limits = this.catalog.layerTypes[layer.type] ?? {};
+      const numberField = (key, [min, max], step, label) => {
+        const input = element("input", {
+          type: "number", min: String(min), max: String(max), step: String(step),
+          value: String(layer[key]), className: "layer-param", dataset: { param: key },
+          "aria-label": `Layer ${number}: ${label}`,
+        });
+        input.addEventListener("change", () => {
+          layer[key] = Number(input.value);
+          this.renderSummary();
+          this.onChange();
+        });
+        params.append(element("label", { className: "param" },
+          element("span", { textContent: label }), input));
+      };
+      for (const [key, range] of Object.entries(limits)) numberField(key, range, 1, PARAM_LABELS[key] ?? key);
+      if (layer.type === "dropout") numberField("rate", DROPOUT_RANGE, 0.05, "drop rate");
+      if (layer.type === "dense" || layer.type === "conv") {
+        const act = element("select", { className: "layer-activation", "aria-label": `Layer ${number}: activation` },
+          option("", "model’s activation", !layer.activation),
+          ...this.catalog.activations.map((a) => option(a, a, layer.activation === a)));
+        act.addEventListener("change", () => {
+          if (act.value) layer.activation = act.value;
+          else delete layer.activation;
+          this.onChange();
+        });
+        params.append(element("label", { className: "param" }, element("span", { textContent: "activation" }), act));
+      }
+      return element("li", { className: "layer", dataset: { index: String(i), type: layer.type } }, head, params);
+    });
+    this.$("layers").replaceChildren(...rows);
+    this.$("add-layer").disabled = layers.length >= this.catalog.maxLayers;
+  }
+
+  renderSummary() {
+    const { layers } = this.values;
+    const { rows, total } = describeLayers(layers);
+    const items = this.$("layers").children;
+    rows.forEach((row, i) => {
+      const item = items[i];
+      if (!item) return;
+      item.querySelector(".layer-shape").textContent = row.error ? row.error : `→ ${row.shape}`;
+      item.classList.toggle("invalid", Boolean(row.error));
+    });
+    const steps = Math.max(1, Math.floor(this.values.trainImages / this.values.batchSize));
+    const text = Number.isFinite(total) && Number.isFinite(steps)
+      ? `${formatCount(total)} trainable parameters · ${formatCount(steps)} batches per epoch`
+      : "";
+    this.$("param-count").textContent = text;
+    for (const label of document.querySelectorAll("#presets .preset")) {
+      label.classList.toggle("modified", label.dataset.preset === this.preset && this.modified);
+    }
+  }
+
+  /** Mark the field a rejected request names (e.g. "layers[2].units", "batchSize"). */
+  markInvalid(field) {
+    for (const node of document.querySelectorAll(".setup .invalid-field")) node.classList.remove("invalid-field");
+    if (!field) return;
+    const layer = /^layers\[(\d+)\](?:\.(\w+))?/.exec(field);
+    let target = null;
+    if (layer) {
+      const row = this.$("layers").children[Number(layer[1])];
+      target = (layer[2] && row?.querySelector(`[data-param="${layer[2]}"]`)) || row;
+    } else {
+      const ids = {
+        activation: "activation", init: "init", optimizer: "optimizer", learningRate: "learning-rate",
+        learningRateDecay: "decay", "learningRateDecay.to": "decay-to", "learningRateDecay.steps": "decay-steps",
+        batchSize: "batch-size", epochs: "epochs", trainImages: "train-images", layers: "layers",
+      };
+      target = ids[field] ? this.$(ids[field]) : null;
+    }
+    target?.classList.add("invalid-field");
+  }
+}
