@@ -9,16 +9,13 @@ event streams, as a page would. Prints one table; the README quotes it.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from pathlib import Path
-from typing import Any
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -27,22 +24,13 @@ from waitress.server import create_server
 
 from server.app import create_app, shutdown
 from server.config import Config
-from tests.sse import SSEStream
+from tests.sse import SSEStream, call
 
 ALL_FEATURES = {k: True for k in ("x", "y", "xSquared", "ySquared", "xTimesY", "sinX", "sinY")}
 NETWORKS = {
     "default (circle, x1 x2, [4, 2], tanh, batch 10)": {"seed": "0.1"},
     "largest (7 features, 6 x 8)": {"seed": "0.1", "networkShape": [8] * 6, **ALL_FEATURES},
 }
-
-
-def call(base: str, method: str, path: str, body: Any = None) -> Any:
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(base + path, data=data, method=method,
-                                     headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=60) as response:
-        text = response.read()
-        return json.loads(text) if text else None
 
 
 def epochs_per_second(base: str, spec: dict, seconds: float) -> float:

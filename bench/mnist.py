@@ -26,13 +26,12 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 from waitress.server import create_server  # noqa: E402
 
-from bench.engine import call  # noqa: E402
 from server.app import create_app, shutdown  # noqa: E402
 from server.config import Config  # noqa: E402
 from server.mnist.data import load_mnist  # noqa: E402
 from server.mnist.models import PRESETS, build_model, build_optimizer  # noqa: E402
 from server.mnist.spec import parse_mnist_spec  # noqa: E402
-from tests.sse import SSEStream  # noqa: E402
+from tests.sse import SSEStream, call  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "mnist.npz"
 TARGETS = {"softmax": 0.92, "dense-relu-decay-dropout": 0.98, "conv": 0.989,

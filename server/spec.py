@@ -64,7 +64,8 @@ def _choice(field: str, value: Any, choices: list[str]) -> str:
     return value
 
 
-def _integer(field: str, value: Any, low: int, high: int) -> int:
+def whole_number(field: str, value: Any, low: int, high: int) -> int:
+    """A JSON whole number within [low, high] (10.0 counts; 2.5, "10" and true do not)."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise SpecError(field, f"must be a whole number from {low} to {high}")
     if isinstance(value, float) and not (math.isfinite(value) and value.is_integer()):
@@ -107,7 +108,7 @@ def _network_shape(value: Any, config: Config) -> tuple[int, ...]:
             "networkShape", f"at most {config.max_hidden_layers} hidden layers, got {len(value)}"
         )
     return tuple(
-        _integer("networkShape", units, 1, config.max_neurons) for units in value
+        whole_number("networkShape", units, 1, config.max_neurons) for units in value
     )
 
 
@@ -137,10 +138,12 @@ def parse_spec(raw: Any, config: Config) -> PlaygroundSpec:
         "problem": _choice("problem", merged["problem"], [k for k, _ in catalog.PROBLEMS]),
         "dataset": _choice("dataset", merged["dataset"], classification),
         "regDataset": _choice("regDataset", merged["regDataset"], regression),
-        "noise": _integer("noise", merged["noise"], noise_low, noise_high),
-        "percTrainData": _integer("percTrainData", merged["percTrainData"], perc_low, perc_high),
+        "noise": whole_number("noise", merged["noise"], noise_low, noise_high),
+        "percTrainData": whole_number(
+            "percTrainData", merged["percTrainData"], perc_low, perc_high
+        ),
         "seed": _seed(merged["seed"]) if "seed" in raw else new_seed(),
-        "batchSize": _integer("batchSize", merged["batchSize"], batch_low, batch_high),
+        "batchSize": whole_number("batchSize", merged["batchSize"], batch_low, batch_high),
         **{key: _boolean(key, merged[key]) for key in FEATURE_KEYS},
         "networkShape": _network_shape(merged["networkShape"], config),
         "activation": _choice(

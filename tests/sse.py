@@ -1,14 +1,26 @@
-"""A minimal server-sent-events reader for tests: raw HTTP, so framing is checked as sent."""
+"""HTTP helpers for tests and benchmarks: JSON calls, and a minimal server-sent-events
+reader over raw HTTP, so framing is checked as sent."""
 
 from __future__ import annotations
 
 import http.client
 import json
 import time
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
+
+
+def call(base: str, method: str, path: str, body: Any = None) -> Any:
+    """One JSON request; the parsed answer (None for an empty body)."""
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(base + path, data=data, method=method,
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        text = response.read()
+        return json.loads(text) if text else None
 
 
 @dataclass

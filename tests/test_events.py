@@ -10,16 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.sse import SSEStream
-
-
-def call(base: str, method: str, path: str, body: Any = None) -> Any:
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(base + path, data=data, method=method,
-                                     headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=30) as response:
-        text = response.read()
-        return json.loads(text) if text else None
+from tests.sse import SSEStream, call
 
 
 @pytest.fixture

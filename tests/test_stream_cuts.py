@@ -10,8 +10,7 @@ from typing import Any
 
 from flask import Flask
 
-from tests.sse import SSEStream
-from tests.test_events import call
+from tests.sse import SSEStream, call
 
 
 class CuttingProxy:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import copy
-import math
 from typing import Any
 
 from server.mnist.models import PRESETS
 from server.optimizers import OPTIMIZER_KEYS
-from server.spec import SpecError, number
+from server.spec import SpecError, number, whole_number
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
 INITS = ("truncated-normal", "zeros", "glorot")
@@ -25,15 +24,6 @@ FIELDS = ("problem", "preset", "layers", "activation", "init", "optimizer", "lea
 MAX_TRAIN_IMAGES = 55_000
 
 
-def _whole(field: str, value: Any, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | float) or (
-            isinstance(value, float) and not (math.isfinite(value) and value.is_integer())):
-        raise SpecError(field, f"must be a whole number from {low} to {high}")
-    if not low <= value <= high:
-        raise SpecError(field, f"must be from {low} to {high}, got {value:g}")
-    return int(value)
-
-
 def _layer(index: int, entry: Any) -> dict[str, Any]:
     field = f"layers[{index}]"
     if not isinstance(entry, dict) or entry.get("type") not in LAYER_LIMITS:
@@ -47,7 +37,7 @@ def _layer(index: int, entry: Any) -> dict[str, Any]:
             raise SpecError(f"{field}.{key}", f"unknown field for a {kind} layer")
     out: dict[str, Any] = {"type": kind}
     for key, (low, high) in LAYER_LIMITS[kind].items():
-        out[key] = _whole(f"{field}.{key}", entry.get(key), low, high)
+        out[key] = whole_number(f"{field}.{key}", entry.get(key), low, high)
     if kind == "dropout":
         out["rate"] = number(f"{field}.rate", entry.get("rate"), 0.0, 0.9)
     if "activation" in entry:
@@ -108,14 +98,14 @@ def parse_mnist_spec(raw: dict[str, Any]) -> dict[str, Any]:
                 raise SpecError("learningRateDecay", 'must be null or {"to": rate, "steps": n}')
             decay = {
                 "to": number("learningRateDecay.to", decay["to"], 0.0, spec["learningRate"]),
-                "steps": _whole("learningRateDecay.steps", decay["steps"], 1, 1_000_000),
+                "steps": whole_number("learningRateDecay.steps", decay["steps"], 1, 1_000_000),
             }
         spec["learningRateDecay"] = decay
-    spec["batchSize"] = _whole("batchSize", raw.get("batchSize", spec["batchSize"]), 1, 1000)
-    spec["epochs"] = _whole("epochs", raw.get("epochs", spec["epochs"]), 1, 200)
-    spec["trainImages"] = _whole("trainImages", raw.get("trainImages", MAX_TRAIN_IMAGES),
+    spec["batchSize"] = whole_number("batchSize", raw.get("batchSize", spec["batchSize"]), 1, 1000)
+    spec["epochs"] = whole_number("epochs", raw.get("epochs", spec["epochs"]), 1, 200)
+    spec["trainImages"] = whole_number("trainImages", raw.get("trainImages", MAX_TRAIN_IMAGES),
                                  100, MAX_TRAIN_IMAGES)
     if spec["batchSize"] > spec["trainImages"]:
         raise SpecError("batchSize", "must not exceed the number of training images")
-    spec["seed"] = _whole("seed", raw.get("seed", 0), 0, 2**31 - 1)
+    spec["seed"] = whole_number("seed", raw.get("seed", 0), 0, 2**31 - 1)
     return spec
