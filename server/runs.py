@@ -202,7 +202,12 @@ class Run:
         with self._cond:
             state, epoch = self._state, self._epoch
         return {"id": self.id, "problem": self.kind, "state": state, "epoch": epoch,
-                **self.job.metrics(), "spec": self.spec}
+                **self.job.metrics(), "spec": self.public_spec()}
+
+    def public_spec(self) -> dict[str, Any]:
+        """The spec without a custom data set's rows (up to 10,000 of them): summaries and
+        lists stay small; the rows are saved with the run and come back as its points."""
+        return {key: value for key, value in self.spec.items() if key != "csv"}
 
     def details(self) -> dict[str, Any]:
         """The summary with the job's own description (points, features, model URL)."""

@@ -11,10 +11,12 @@ from __future__ import annotations
 import io
 import json
 import struct
+import subprocess
 import time
 import urllib.request
 import zipfile
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -30,6 +32,7 @@ from server.engine import TrainerPool
 from server.events import EventLog
 from server.jobs import make_job
 from server.spec import SpecError
+from tests.conftest import REPO_ROOT
 from tests.sse import SSEStream
 
 LESSONS = {lesson["key"]: lesson["spec"] for lesson in choices.LESSONS}
@@ -313,9 +316,11 @@ def test_a_custom_csv_run_trains_on_its_rows(client: FlaskClient, app: Flask) ->
     summary = _wait(lambda: (s := _get(client, run["id"]))["epoch"] >= 300 and s,
                     what="300 epochs")
     assert _raw_line(run, summary["W"], summary["b"]) == pytest.approx((3, -2), abs=1e-3)
-    # The saved spec holds the rows: a restart makes the same run.
-    _, spec, job = make_job(run["spec"], app.extensions["job_context"])
-    assert spec == run["spec"]
+    # The saved spec holds the rows (summaries leave them out): a restart makes the same run.
+    assert "csv" not in run["spec"]
+    saved = app.extensions["runs"].get(run["id"]).spec
+    _, spec, job = make_job(saved, app.extensions["job_context"])
+    assert spec == saved and "size,price" in spec["csv"]
     assert job.describe()["train"] == run["train"]
 
 
@@ -375,6 +380,72 @@ def test_the_export_is_the_model_with_its_normalisation(client: FlaskClient) -> 
     slope, intercept = _raw_line(run, summary["W"], summary["b"])
     assert metadata["line"]["slope"] == pytest.approx(slope)
     assert metadata["line"]["intercept"] == pytest.approx(intercept)
+
+
+def test_the_exported_network_predicts_the_crickets_in_tfjs(client: FlaskClient,
+                                                          tmp_path: Path) -> None:
+    """The zip's TF.js model, fed x normalised as metadata.json says, gives the run's fit."""
+    run = _create(client, **LESSONS["crickets-overfit"])
+    _wait(lambda: _get(client, run["id"])["epoch"] >= 2000, what="2,000 epochs")
+    summary = _pause(client, run["id"])
+    archive = zipfile.ZipFile(io.BytesIO(client.get(f"/api/runs/{run['id']}/export.zip").data))
+    archive.extractall(tmp_path)
+    metadata = json.loads((tmp_path / "metadata.json").read_text())
+    norm = metadata["normalization"]
+    assert metadata["input"].startswith("one column: x' = (x − ")
+    points = np.array(run["train"] + run["test"])
+    inputs = ((points[:, 0] - norm["mean"]) / norm["std"])[:, None]
+    (tmp_path / "inputs.json").write_text(json.dumps(inputs.tolist()))
+    node = subprocess.run(["node", str(REPO_ROOT / "tests/node/predict_layers_model.mjs"),
+                           str(tmp_path), str(tmp_path / "inputs.json"),
+                           str(tmp_path / "out.json")],
+                          cwd=REPO_ROOT, capture_output=True, text=True)
+    assert node.returncode == 0, node.stderr
+    predicted = np.array(json.loads((tmp_path / "out.json").read_text())["outputs"][0])[:, 0]
+    train = len(run["train"])
+
+    def loss(rows: slice) -> float:
+        return float(np.mean(0.5 * (predicted[rows] - points[rows, 1]) ** 2))
+
+    assert loss(slice(0, train)) == pytest.approx(summary["trainLoss"], rel=1e-3, abs=1e-6)
+    assert loss(slice(train, None)) == pytest.approx(summary["testLoss"], rel=1e-3)
+
+
+SURFACE_SCRIPT = """
+import {moments, lossAt, bestFit, squareBox, surfaceValues} from './web/js/regression-surface.js';
+const [points, norm, probes] = JSON.parse(process.argv[1]);
+const m = moments(points, norm);
+const best = bestFit(m);
+const box = squareBox([best, [best[0] + 3, best[1] - 1]]);
+const values = surfaceValues(m, {w: [best[0] - 1, best[0] + 1], b: [best[1] - 1, best[1] + 1]}, 41);
+process.stdout.write(JSON.stringify({
+  best, box, losses: probes.map(([w, b]) => lossAt(m, w, b)),
+  centre: values[20 * 41 + 20], corner: values[0], lowest: Math.max(...values),
+}));
+"""
+
+
+@pytest.mark.parametrize("normalize", [False, True])
+def test_the_pages_loss_surface_is_the_engines_loss(normalize: bool) -> None:
+    """web/js/regression-surface.js, run in Node: its loss and best fit are NumPy's."""
+    points = data.crickets()
+    norm = data.normalization(points.x, normalize)
+    x = norm.apply(points.x)
+    probes = [(0.2, 0.1), (1.5, 16.0), (-0.3, 2.0)]
+    out = subprocess.run(
+        ["node", "--input-type=module", "-e", SURFACE_SCRIPT,
+         json.dumps([np.column_stack([points.x, points.y]).tolist(), norm.to_json(), probes])],
+        cwd=REPO_ROOT, capture_output=True, text=True, check=True)
+    result = json.loads(out.stdout)
+    assert result["best"] == pytest.approx(data.least_squares(x, points.y), rel=1e-6)
+    expected = [float(np.mean(0.5 * (w * x + b - points.y) ** 2)) for w, b in probes]
+    assert result["losses"] == pytest.approx(expected, rel=1e-9)
+    (w0, w1), (b0, b1) = result["box"]["w"], result["box"]["b"]
+    assert w1 - w0 == pytest.approx(b1 - b0)  # one scale on both axes
+    assert w0 < result["best"][0] < result["best"][0] + 3 < w1 and b0 < result["best"][1] - 1
+    # Blue (+1) at the least-squares point, orange (-1) at the box's highest loss.
+    assert result["centre"] == result["lowest"] == pytest.approx(1.0, abs=1e-3)
+    assert result["corner"] < 0
 
 
 def test_network_snapshots_carry_every_layer_and_no_path(live_server: str) -> None:

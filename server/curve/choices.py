@@ -1,7 +1,7 @@
 """The curve problem's choices, limits, defaults and lessons: the catalogue's `curve` section.
 
-Only constants and pure functions (no Flask, no TensorFlow, no `server.spec`), so
-`server.catalog` can import this module without an import cycle.
+Only constants and pure functions, and no `server.spec` import, so `server.catalog`
+can import this module without an import cycle.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ DATASETS = (
 )
 MODELS = (
     ("linear", "Linear: y = W·x + b"),
-    ("network", "Network with hidden layers"),
+    ("network", "Network"),
 )
 ACTIVATIONS = (("sigmoid", "Sigmoid"), ("tanh", "Tanh"), ("relu", "ReLU"), ("linear", "Linear"))
 # What the controls offer; the API takes any rate in LEARNING_RATE_RANGE.
@@ -98,7 +98,7 @@ LESSONS: tuple[dict[str, Any], ...] = (
 
 
 def suggested_learning_rate(dataset: str, normalize: bool) -> float:
-    """The rate a run gets when its spec names none: the talks' behaviour, or safe when normalised."""
+    """A spec's rate when it names none: the talks' behaviour raw, a safe one normalised."""
     return NORMALIZED_LEARNING_RATE if normalize else RAW_LEARNING_RATE[dataset]
 
 
@@ -107,7 +107,7 @@ def _range(values: tuple[float, ...]) -> dict[str, float]:
 
 
 def curve_catalog() -> dict[str, Any]:
-    """The `curve` section of `GET /api/catalog`: the regression page builds its controls from it."""
+    """The `curve` section of `GET /api/catalog`: the regression page's controls come from it."""
     return {
         "datasets": [
             {"key": "mystery", "label": "Mystery equation", "points": DEFAULTS["numPoints"],

@@ -81,7 +81,7 @@ class CsvError(ValueError):
 
 
 def rng(seed: str, purpose: int) -> np.random.Generator:
-    """A generator for one purpose of one seed string (any text; the playground's look like 0.59)."""
+    """A generator for one purpose of one seed string (any text, e.g. the playground's "0.59")."""
     digest = hashlib.sha256(seed.encode()).digest()
     return np.random.default_rng([int.from_bytes(digest[:8], "little"), purpose])
 

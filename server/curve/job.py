@@ -23,11 +23,9 @@ from typing import Any
 import keras
 import numpy as np
 
+from server.curve import data
 from server.curve.choices import LOSS
-from server.curve.data import WEIGHTS as WEIGHTS_STREAM
-from server.curve.data import Normalization, Points, Split, crickets, mystery, normalization
-from server.curve.data import rng as seeded_rng
-from server.curve.data import split as split_points
+from server.curve.data import Normalization, Points, Split
 from server.curve.spec import CurveSpec
 from server.engine import Architecture, EpochTrainer, Losses, TrainerPool, capacity_for
 from server.events import EventLog
@@ -44,9 +42,9 @@ MAX_HISTORY = 2000  # [epoch, trainLoss, testLoss] rows kept for the store
 def load_points(spec: CurveSpec) -> Points:
     if spec.dataset == "mystery":
         assert spec.num_points is not None and spec.noise is not None
-        return mystery(spec.num_points, spec.noise, spec.seed)
+        return data.mystery(spec.num_points, spec.noise, spec.seed)
     if spec.dataset == "crickets":
-        return crickets()
+        return data.crickets()
     assert spec.csv is not None
     return spec.csv
 
@@ -79,8 +77,9 @@ class CurveJob:
 
     def __init__(self, spec: CurveSpec, pool: TrainerPool, *, max_snapshot_rate: float) -> None:
         self.spec = spec
-        self.split = split_points(load_points(spec), spec.perc_train, spec.seed)
-        self.normalization: Normalization = normalization(self.split.train.x, spec.normalize)
+        self.split = data.split(load_points(spec), spec.perc_train, spec.seed)
+        self.normalization: Normalization = data.normalization(self.split.train.x,
+                                                               spec.normalize)
         self.architecture = architecture_for(spec, self.split)
         self._pool = pool
         self._min_chunk_s = 1.0 / max_snapshot_rate
@@ -92,7 +91,7 @@ class CurveJob:
         self._ramp_from = 0  # the epoch of the last start or learning-rate change
         self._losses: Losses | None = None
         self._learning_rate = spec.learning_rate
-        self._weights = initial_weights(1, spec.hidden_layers, seeded_rng(spec.seed, WEIGHTS_STREAM))
+        self._weights = initial_weights(1, spec.hidden_layers, data.rng(spec.seed, data.WEIGHTS))
         self._path: list[list[float]] = []
         # [epoch, trainLoss, testLoss] per chunk, thinned as it grows (for the store).
         self._loss_history: list[list[float | None]] = []

@@ -7,7 +7,6 @@ learner's current run alone.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,7 +14,7 @@ from server.curve import choices
 from server.curve.data import CsvError, Points, parse_csv, to_csv
 from server.datasets import new_seed
 from server.optimizers import OPTIMIZER_KEYS
-from server.spec import SpecError, number
+from server.spec import SpecError, number, whole_number
 
 FIELDS = ("problem", "dataset", "numPoints", "noise", "csv", "percTrainData", "seed", "model",
           "hiddenLayers", "activation", "optimizer", "learningRate", "normalize")
@@ -64,20 +63,11 @@ def _choice(field: str, value: Any, keys: tuple[str, ...]) -> str:
     return value
 
 
-def _whole(field: str, value: Any, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | float) or (
-            isinstance(value, float) and not (math.isfinite(value) and value.is_integer())):
-        raise SpecError(field, f"must be a whole number from {low} to {high}")
-    if not low <= value <= high:
-        raise SpecError(field, f"must be from {low} to {high}, got {value:g}")
-    return int(value)
-
-
 def _hidden_layers(value: Any) -> tuple[int, ...]:
     high = choices.MAX_HIDDEN_LAYERS
     if not isinstance(value, list) or not 1 <= len(value) <= high:
         raise SpecError("hiddenLayers", f"must list 1 to {high} layer sizes, e.g. [10]")
-    return tuple(_whole("hiddenLayers", units, 1, choices.MAX_NEURONS) for units in value)
+    return tuple(whole_number("hiddenLayers", units, 1, choices.MAX_NEURONS) for units in value)
 
 
 def _seed(value: Any) -> str:
@@ -115,7 +105,7 @@ def parse_curve_spec(raw: Any) -> CurveSpec:
         raise SpecError("normalize", "must be true or false")
     # Fields that do not apply are still checked (a typo is an error) but not kept.
     num_low, num_high, _ = choices.NUM_POINTS_RANGE
-    num_points = _whole("numPoints", merged["numPoints"], num_low, num_high)
+    num_points = whole_number("numPoints", merged["numPoints"], num_low, num_high)
     noise_low, noise_high, _ = choices.NOISE_RANGE
     noise = number("noise", merged["noise"], noise_low, noise_high)
     hidden = _hidden_layers(merged["hiddenLayers"])
@@ -134,7 +124,7 @@ def parse_curve_spec(raw: Any) -> CurveSpec:
         optimizer=_choice("optimizer", merged["optimizer"], OPTIMIZER_KEYS),
         learning_rate=rate,
         normalize=normalize,
-        perc_train=_whole("percTrainData", merged["percTrainData"], perc_low, perc_high),
+        perc_train=whole_number("percTrainData", merged["percTrainData"], perc_low, perc_high),
         seed=_seed(raw["seed"]) if "seed" in raw else new_seed(),
         hidden_layers=hidden if network else (),
         activation=activation if network else "linear",
