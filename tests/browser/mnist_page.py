@@ -1,54 +1,26 @@
-"""The MNIST lab page under test: its controls, its probe (`window.__mnist`) and its run.
-
-Like the playground page, it runs under a Content-Security-Policy that forbids string
-evaluation, so Playwright's `wait_for_function` cannot be used: `wait_until` polls.
-"""
+"""The MNIST lab page under test: its controls, its probe (`window.__mnist`) and its run."""
 
 from __future__ import annotations
 
 import itertools
-import json
-import time
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
-from playwright.sync_api import ConsoleMessage, Page, Request
+from playwright.sync_api import Page
 
-from tests.browser.playground_page import http_json
-
-T = TypeVar("T")
+from tests.browser.page_driver import PageDriver, http_json
 
 PANEL_IDS = [f"#panel-{n}" for n in range(1, 7)]
 
 
-class MnistLab:
-    """The page, with the API requests it sends and the console errors it logs."""
+class MnistLab(PageDriver):
+    """The lab, with the API requests it sends and the console errors it logs."""
+
+    wait_timeout = 30.0
 
     def __init__(self, page: Page, base_url: str) -> None:
-        self.page = page
-        self.base_url = base_url
-        self.errors: list[str] = []
+        super().__init__(page, base_url)
         # Console errors a test expects (e.g. the 400 of a rejected run), by substring.
         self.expected_errors: list[str] = []
-        self.requests: list[tuple[str, str, Any]] = []
-        page.set_default_timeout(30_000)
-        page.on("console", self._on_console)
-        page.on("pageerror", lambda error: self.errors.append(f"page error: {error}"))
-        page.on("request", self._on_request)
-
-    def _on_console(self, message: ConsoleMessage) -> None:
-        if message.type == "error":
-            self.errors.append(f"console error: {message.text}")
-
-    def _on_request(self, request: Request) -> None:
-        if "/api/" not in request.url:
-            return
-        body = request.post_data
-        try:
-            parsed = json.loads(body) if body else None
-        except ValueError:
-            parsed = body
-        self.requests.append((request.method, request.url.removeprefix(self.base_url), parsed))
 
     def unexpected_errors(self) -> list[str]:
         return [e for e in self.errors if not any(x in e for x in self.expected_errors)]
@@ -62,18 +34,6 @@ class MnistLab:
     def probe(self, expression: str) -> Any:
         """A value of the page's probe: `probe("state")`, `probe("accuracyPoints()")`."""
         return self.page.evaluate(f"window.__mnist.{expression}")
-
-    def wait_until(self, condition: Callable[[], T], timeout: float = 30.0,
-                   message: str = "condition") -> T:
-        """Poll `condition` until it returns something truthy; fail after `timeout` seconds."""
-        deadline = time.monotonic() + timeout
-        while True:
-            value = condition()
-            if value:
-                return value
-            if time.monotonic() > deadline:
-                raise AssertionError(f"timed out after {timeout:g} s waiting for {message}")
-            self.page.wait_for_timeout(50)
 
     def visible_panels(self) -> list[int]:
         return [n for n, selector in enumerate(PANEL_IDS, 1)

@@ -1,67 +1,19 @@
-"""The playground page under test: what it sends, what it logs, and the server's view of its run.
-
-The page runs under the server's Content-Security-Policy, which forbids string
-evaluation, so Playwright's `wait_for_function` (it evals its predicate) cannot be
-used; `Playground.wait_until` polls with `page.evaluate` instead.
-"""
+"""The playground page under test: its probe (`window.__playground`), its run, and the
+server's view of that run (its weights, read from the run's TF.js export)."""
 
 from __future__ import annotations
 
-import json
-import re
 import struct
-import time
 import urllib.error
-import urllib.request
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
-from playwright.sync_api import ConsoleMessage, Page, Request
 
-T = TypeVar("T")
-
-
-def http_json(url: str, method: str = "GET", body: Any = None) -> Any:
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(url, data=data, method=method,
-                                     headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=30) as response:
-        raw = response.read()
-    return json.loads(raw) if raw else None
+from tests.browser.page_driver import PageDriver, http_bytes, http_json
 
 
-def http_bytes(url: str) -> bytes:
-    with urllib.request.urlopen(url, timeout=30) as response:
-        return response.read()
-
-
-class Playground:
-    """The page under test, with the requests it sends and the console errors it logs."""
-
-    def __init__(self, page: Page, base_url: str) -> None:
-        self.page = page
-        self.base_url = base_url
-        self.errors: list[str] = []
-        self.requests: list[tuple[str, str, Any]] = []
-        page.set_default_timeout(30_000)
-        page.on("console", self._on_console)
-        page.on("pageerror", lambda error: self.errors.append(f"page error: {error}"))
-        page.on("request", self._on_request)
-
-    def _on_console(self, message: ConsoleMessage) -> None:
-        if message.type == "error":
-            self.errors.append(f"console error: {message.text}")
-
-    def _on_request(self, request: Request) -> None:
-        if "/api/" not in request.url:
-            return
-        body = request.post_data
-        try:
-            parsed = json.loads(body) if body else None
-        except ValueError:
-            parsed = body
-        self.requests.append((request.method, request.url.removeprefix(self.base_url), parsed))
+class Playground(PageDriver):
+    """The playground page, with the requests it sends and the console errors it logs."""
 
     # -- page ----------------------------------------------------------------------------
 
@@ -85,18 +37,6 @@ class Playground:
 
     def run_state(self) -> str:
         return self.page.evaluate("document.body.dataset.runState")
-
-    def wait_until(self, condition: Callable[[], T], timeout: float = 20.0,
-                   message: str = "condition") -> T:
-        """Poll `condition` until it returns something truthy; fail after `timeout` seconds."""
-        deadline = time.monotonic() + timeout
-        while True:
-            value = condition()
-            if value:
-                return value
-            if time.monotonic() > deadline:
-                raise AssertionError(f"timed out after {timeout:g} s waiting for {message}")
-            self.page.wait_for_timeout(50)
 
     def play(self) -> None:
         assert self.run_state() == "paused"
@@ -128,9 +68,6 @@ class Playground:
             }"""
         )
         return np.array(data["data"], dtype=np.uint8).reshape(data["height"], data["width"], 4)
-
-    def api_requests(self, method: str, pattern: str) -> list[tuple[str, str, Any]]:
-        return [r for r in self.requests if r[0] == method and re.fullmatch(pattern, r[1])]
 
     # -- server ----------------------------------------------------------------------------
 

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.playground_page import Playground, http_json
+from tests.browser.page_driver import http_json
+from tests.browser.playground_page import Playground
 
 # The example link of the classic playground (spec/playground.md).
 EXAMPLE_HASH = (

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.playground_page import Playground, http_json
+from tests.browser.page_driver import http_json
+from tests.browser.playground_page import Playground
 
 # Chromium logs every 4xx response as a console error; a rejected CSV is meant to get one.
 EXPECTED_400 = "Failed to load resource: the server responded with a status of 400"

@@ -1,6 +1,7 @@
 // The small loss chart: training (dark) and test (grey) loss against the epoch.
 // Points are the snapshots the page drew; when there are too many, every other
-// one is dropped, so the chart costs the same however long a run trains.
+// one is dropped, so the chart costs the same however long a run trains. A chart
+// with other scales overrides plot().
 
 const MAX_POINTS = 800;
 const SERIES = [
@@ -9,9 +10,13 @@ const SERIES = [
 ];
 
 export class LineChart {
-  /** @param {HTMLCanvasElement} canvas */
-  constructor(canvas) {
+  /**
+   * @param {HTMLCanvasElement} canvas
+   * @param {{series?: {key: "train"|"test", color: string}[]}} options  drawn in this order
+   */
+  constructor(canvas, { series = SERIES } = {}) {
     this.canvas = canvas;
+    this.series = series;
     this.ctx = canvas.getContext("2d");
     this.reset();
   }
@@ -49,11 +54,15 @@ export class LineChart {
     }
     ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
     ctx.clearRect(0, 0, width, height);
+    if (this.points.length > 0) this.plot(width, height);
+  }
+
+  /** Both series on linear scales, filling the canvas (`width` × `height` CSS pixels). */
+  plot(width, height) {
     const points = this.points;
-    if (points.length === 0) return;
     let maxLoss = 0;
     for (const p of points) {
-      for (const { key } of SERIES) {
+      for (const { key } of this.series) {
         if (Number.isFinite(p[key])) maxLoss = Math.max(maxLoss, p[key]);
       }
     }
@@ -62,12 +71,18 @@ export class LineChart {
     const span = Math.max(1, points[points.length - 1].epoch - first);
     const x = (epoch) => 1 + ((epoch - first) / span) * (width - 2);
     const y = (loss) => height - 1 - (loss / maxLoss) * (height - 2);
+    this.strokeSeries(x, y);
+  }
+
+  /** Each series as a line through its points, with a gap where a loss is not finite. */
+  strokeSeries(x, y) {
+    const { ctx } = this;
     ctx.lineWidth = 1.5;
-    for (const { key, color } of SERIES) {
+    for (const { key, color } of this.series) {
       ctx.strokeStyle = color;
       ctx.beginPath();
       let pen = false;
-      for (const p of points) {
+      for (const p of this.points) {
         if (!Number.isFinite(p[key])) {
           pen = false;
           continue;

@@ -11,7 +11,8 @@ import { ConfusionMatrix, DigitGrid, WeightMaps } from "./mnist-digits.js";
 import { DigitClassifier, DrawPad, showDigit } from "./mnist-draw.js";
 import { ModelEditor, reportedAccuracy } from "./mnist-editor.js";
 import { bindKeys, PANELS, VIEWS } from "./mnist-keys.js";
-import { MnistStream } from "./mnist-stream.js";
+import { RunStream } from "./run-stream.js";
+import { StatusLine } from "./status-line.js";
 
 const MODEL_REFRESH_MS = 3000; // reload the run's model this often while it trains
 const ENDED = ["stopped", "diverged", "finished"];
@@ -34,7 +35,7 @@ const lab = {
   pausing: null, // the pending PATCH of a pause or resume
   modelWanted: false, // load the run's model at the next frame
   panelsSeen: false, // the run has published its first panels: its weights exist
-  status: { message: "", model: "", connection: "", run: "" },
+  status: new StatusLine(["message", "model", "connection", "run"], { quiet: ["run"] }),
 };
 
 /** What tests read; nothing in the page depends on it. */
@@ -60,18 +61,7 @@ const probe = (window.__mnist = {
   tensors: () => window.tf?.memory().numTensors ?? 0,
 });
 
-// -- status ---------------------------------------------------------------------------------
-
-function renderStatus() {
-  const { message, model, connection, run } = lab.status;
-  $("status").textContent = [message, model, connection, run].filter(Boolean).join(" · ");
-  $("status").classList.toggle("warning", Boolean(message || model || connection));
-}
-
-function setStatus(part, text) {
-  lab.status[part] = text;
-  renderStatus();
-}
+// -- errors ---------------------------------------------------------------------------------
 
 function showError(prefix, error) {
   console.warn(prefix, error);
@@ -130,7 +120,7 @@ function showRunState(state) {
     stopped: "This run was stopped; press Start for a new one.",
     finished: "Finished: the epoch budget is spent. Draw a digit, or download the model.",
   };
-  setStatus("run", notes[state] ?? "");
+  lab.status.set("run", notes[state] ?? "");
 }
 
 // -- runs --------------------------------------------------------------------------------------
@@ -171,7 +161,7 @@ async function startRun() {
   const token = ++lab.token;
   clearError();
   $("start").disabled = true;
-  setStatus("message", "Starting a run…");
+  lab.status.set("message", "Starting a run…");
   try {
     let run = await api.createRun(lab.editor.body());
     if (token !== lab.token) {
@@ -182,10 +172,10 @@ async function startRun() {
     if (run.state === "paused") run = { ...run, ...(await api.patchRun(run.id, { state: "running" })) };
     release();
     attach(run);
-    setStatus("message", "");
+    lab.status.set("message", "");
   } catch (error) {
     if (token === lab.token) {
-      setStatus("message", "");
+      lab.status.set("message", "");
       showError("Could not start a run", error);
     }
   } finally {
@@ -209,7 +199,8 @@ function attach(run) {
   $("epoch").textContent = `0.00 / ${run.spec.epochs}`;
   $("iteration").textContent = `0 / ${formatCount(run.totalSteps)}`;
   const id = run.id;
-  lab.stream = new MnistStream(api.eventsUrl(id), {
+  lab.stream = new RunStream(api.eventsUrl(id), {
+    kinds: ["metrics", "panels", "evaluation"],
     onStatus: ({ state }) => {
       if (lab.run?.id !== id) return;
       showRunState(state);
@@ -218,13 +209,13 @@ function attach(run) {
     onConnection: (state) => {
       if (lab.run?.id !== id) return;
       const notes = { reconnecting: "connection lost, reconnecting…", closed: "disconnected from the server" };
-      setStatus("connection", notes[state] ?? "");
+      lab.status.set("connection", notes[state] ?? "");
     },
   });
   lab.classifier.reset();
   lab.panelsSeen = false;
   lab.modelWanted = false;
-  setStatus("model", "");
+  lab.status.set("model", "");
 }
 
 function setPaused(paused) {
@@ -280,12 +271,12 @@ function loadModel() {
   lab.classifier.load(run.modelUrl).then((changed) => {
     if (!changed || lab.run?.id !== run.id) return;
     probe.modelLoads += 1;
-    setStatus("model", "");
+    lab.status.set("model", "");
     classifyDrawing();
   }).catch((error) => {
     if (lab.run?.id === run.id) {
       console.warn("Could not load the run's model", error);
-      setStatus("model", `Could not load the model into the page (${error.message}); retrying`);
+      lab.status.set("model", `Could not load the model into the page (${error.message}); retrying`);
     }
   });
 }
@@ -466,9 +457,9 @@ function frame(now) {
 
 async function showBackend() {
   try {
-    const { name, reason } = await chooseBackend();
-    probe.backend = name;
-    $("backend").textContent = `TensorFlow.js backend: ${name}${reason ? ` (${reason})` : ""}`;
+    const backend = await chooseBackend();
+    probe.backend = backend.name;
+    lab.status.showBackend(backend);
   } catch (error) {
     console.warn("No TensorFlow.js backend", error);
     $("backend").textContent = "TensorFlow.js could not start: drawing a digit will not work";

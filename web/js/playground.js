@@ -12,9 +12,10 @@ import { LineChart } from "./line-chart.js";
 import { ModelView } from "./model-view.js";
 import { NetworkView } from "./network-view.js";
 import { OutputView } from "./output-view.js";
-import { RunSession } from "./session.js";
+import { RunControl } from "./run-control.js";
 import { bindShortcuts } from "./shortcuts.js";
 import { HashHistory } from "./state.js";
+import { StatusLine } from "./status-line.js";
 
 const DENSITY = 100; // grid samples per side, like the classic playground
 const $ = (id) => document.getElementById(id);
@@ -38,35 +39,16 @@ const page = {
   network: null,
   output: null,
   chart: null,
-  session: null,
-  model: null,
-  runToken: 0,
+  control: null, // the RunControl: the run's session and model
   shownEpoch: 0,
   hovered: null,
   featureGrid: null,
   mapsDirty: false,
   featuresDirty: false,
-  status: { connection: "", run: "", message: "" },
+  status: new StatusLine(["message", "connection", "run"]),
 };
 
-// -- status line and numbers -------------------------------------------------------------
-
-function renderStatus() {
-  const { connection, run, message } = page.status;
-  const text = [message, connection, run].filter(Boolean).join(" · ");
-  $("status").textContent = text;
-  $("status").classList.toggle("warning", Boolean(text));
-}
-
-function setStatus(part, text) {
-  page.status[part] = text;
-  renderStatus();
-}
-
-function showError(prefix, error) {
-  console.warn(prefix, error);
-  setStatus("message", `${prefix}: ${error.message}`);
-}
+// -- numbers ---------------------------------------------------------------------------------
 
 function formatEpoch(epoch) {
   return String(epoch).padStart(6, "0").replace(/\B(?=(\d{3})+(?!\d))/g, ",");
@@ -86,49 +68,14 @@ function showProgress(epoch, trainLoss, testLoss) {
   if (testLoss !== undefined) $("loss-test").textContent = formatLoss(testLoss);
 }
 
-function showRunState(state) {
-  const playing = state === "running";
-  const button = $("play-pause");
-  button.classList.toggle("playing", playing);
-  button.title = playing ? "Pause (Space)" : "Run (Space)";
-  button.setAttribute("aria-label", playing ? "Pause" : "Run");
-  $("step").disabled = !(state === "paused" || state === "running");
-  document.body.dataset.runState = state ?? "none";
-  const notes = {
-    diverged: "training diverged (the loss is not a number): lower the learning rate and reset",
-    stopped: "this run was stopped: press play or reset to start a new one",
-  };
-  setStatus("run", notes[state] ?? "");
-}
-
 // -- runs ----------------------------------------------------------------------------------
 
-/** Start a fresh network for the current state (new weights; the same data for the same seed). */
-async function startRun({ play = false } = {}) {
-  const token = ++page.runToken;
-  document.body.classList.add("loading");
-  setStatus("message", "");
-  try {
-    const { run, summary } = await RunSession.create(page.state.spec());
-    if (token !== page.runToken) {
-      api.deleteRun(run.id).catch(() => {});
-      return;
-    }
-    let model;
-    try {
-      model = await ModelView.load(run.modelUrl, run.features, DENSITY, page.catalog.inputRange);
-    } catch (error) {
-      api.deleteRun(run.id).catch(() => {});
-      throw error;
-    }
-    if (token !== page.runToken) {
-      model.dispose();
-      api.deleteRun(run.id).catch(() => {});
-      return;
-    }
-    page.model?.dispose();
-    page.model = model;
-    page.session.attach(run, summary);
+/** What the RunControl asks of the page: a fresh network for the current state (new weights;
+ * the same data for the same seed), its model, and how to show it. */
+const runHooks = {
+  spec: () => page.state.spec(),
+  load: (run) => ModelView.load(run.modelUrl, run.features, DENSITY, page.catalog.inputRange),
+  show(run, summary, model) {
     probe.runId = run.id;
     if (page.state.get("seed") !== run.spec.seed) {
       page.state = page.state.with({ seed: run.spec.seed });
@@ -143,55 +90,20 @@ async function startRun({ play = false } = {}) {
     page.shownEpoch = 0;
     showProgress(summary.epoch, summary.trainLoss, summary.testLoss);
     page.chart.add(summary.epoch, summary.trainLoss, summary.testLoss);
-    showRunState(summary.state);
     page.hovered = null;
     page.mapsDirty = true;
     page.featuresDirty = true;
-    $("download").href = api.exportUrl(run.id);
-    $("download").classList.remove("disabled");
-    // A rate changed while the run was being created: the run has the old one.
+  },
+  /** A rate changed while the run was being created: the run has the old one. */
+  async sync(summary) {
     const live = {};
     for (const key of ["learningRate", "regularizationRate"]) {
       if (summary[key] !== page.state.get(key)) live[key] = page.state.get(key);
     }
-    if (Object.keys(live).length > 0) await page.session.patch(live);
-    if (play) await setPlaying(true);
-  } catch (error) {
-    if (token === page.runToken) showError("Could not start a run", error);
-  } finally {
-    if (token === page.runToken) document.body.classList.remove("loading");
-  }
-}
-
-async function setPlaying(playing) {
-  const { session } = page;
-  if (!session.id) return;
-  if (playing && (session.state === "stopped" || session.state === "diverged")) {
-    await startRun({ play: true });
-    return;
-  }
-  showRunState(playing ? "running" : "paused"); // at once; the server's answer follows
-  try {
-    const summary = playing ? await session.play() : await session.pause();
-    showRunState(summary.state);
-    showProgress(summary.epoch, summary.trainLoss, summary.testLoss);
-  } catch (error) {
-    showError(playing ? "Could not play" : "Could not pause", error);
-    showRunState(session.state);
-  }
-}
-
-async function step() {
-  const { session } = page;
-  if (!session.id) return;
-  try {
-    if (session.state === "running") await setPlaying(false);
-    const summary = await session.step();
-    showProgress(summary.epoch, summary.trainLoss, summary.testLoss);
-  } catch (error) {
-    showError("Could not step", error);
-  }
-}
+    if (Object.keys(live).length > 0) await page.control.session.patch(live);
+  },
+  progress: showProgress,
+};
 
 // -- state changes -----------------------------------------------------------------------
 
@@ -202,11 +114,12 @@ function applyState(next, { write = true } = {}) {
   page.controls.show(next);
   if (write) page.hash.write(next, { push: true });
   if (diff.newRun) {
-    startRun();
+    page.control.start();
     return;
   }
-  if (Object.keys(diff.live).length > 0 && page.session.id) {
-    page.session.patch(diff.live).catch((error) => showError("Could not change the rate", error));
+  if (Object.keys(diff.live).length > 0 && page.control.session.id) {
+    page.control.session.patch(diff.live)
+      .catch((error) => page.status.error("Could not change the rate", error));
   }
   if (diff.view.includes("showTestData")) page.output.setShowTest(next.get("showTestData"));
   if (diff.view.includes("discretize")) {
@@ -226,25 +139,27 @@ function onControl(key, value) {
 function onToggleFeature(key) {
   const on = !page.state.get(key);
   if (!on && page.state.features().length === 1) {
-    setStatus("message", "The network needs at least one input feature");
+    page.status.set("message", "The network needs at least one input feature");
     return;
   }
   applyState(page.state.with({ [key]: on }));
 }
 
 async function onEdit(target, value) {
-  if (!page.session.id) return;
+  const { session } = page.control;
+  if (!session.id) return;
   try {
-    await page.session.edit(target, value);
+    await session.edit(target, value);
   } catch (error) {
-    showError("Could not change the value", error);
+    page.status.error("Could not change the value", error);
   }
 }
 
 // -- drawing -------------------------------------------------------------------------------
 
 function drawMaps() {
-  const { model, output, network, hovered } = page;
+  const { output, network, hovered } = page;
+  const { model } = page.control;
   const discretize = page.state.get("discretize");
   if (page.featuresDirty) {
     network.drawFeatureMaps(page.featureGrid, discretize);
@@ -265,11 +180,12 @@ function drawMaps() {
 
 function frame() {
   requestAnimationFrame(frame);
-  const snapshot = page.session.take();
+  const { session, model } = page.control;
+  const snapshot = session.take();
   const started = performance.now();
-  if (snapshot && page.model?.fits(snapshot.weights)) {
-    page.model.setWeights(snapshot.weights);
-    page.model.compute();
+  if (snapshot && model?.fits(snapshot.weights)) {
+    model.setWeights(snapshot.weights);
+    model.compute();
     page.network.updateWeights(snapshot.weights);
     showProgress(snapshot.epoch, snapshot.trainLoss, snapshot.testLoss);
     page.chart.add(snapshot.epoch, snapshot.trainLoss, snapshot.testLoss);
@@ -301,7 +217,7 @@ async function main() {
     loadPreviews(),
   ]);
   probe.backend = backend.name;
-  $("backend").textContent = `TensorFlow.js backend: ${backend.name}${backend.reason ? ` (${backend.reason})` : ""}`;
+  page.status.showBackend(backend);
   page.catalog = catalog;
   page.featureGrid = featureMatrix(
     gridPoints(DENSITY, catalog.inputRange),
@@ -326,24 +242,11 @@ async function main() {
     },
     onEdit,
   });
-  page.session = new RunSession({
-    onStatus: (state, epoch) => {
-      showRunState(state);
-      showProgress(epoch);
-    },
-    onConnection: (state) => {
-      const text = { reconnecting: "reconnecting…", closed: "connection lost: reload the page" };
-      setStatus("connection", text[state] ?? "");
-    },
-  });
-
-  $("play-pause").addEventListener("click", () => setPlaying(page.session.state !== "running"));
-  $("step").addEventListener("click", step);
-  $("reset").addEventListener("click", () => startRun());
+  const control = (page.control = new RunControl(page.status, runHooks, { key: "Space" }));
   bindShortcuts({
-    " ": () => setPlaying(page.session.state !== "running"),
-    ArrowRight: step,
-    r: () => startRun(),
+    " ": () => control.toggle(),
+    ArrowRight: () => control.step(),
+    r: () => control.start(),
   });
   let resizeTimer = 0;
   window.addEventListener("resize", () => {
@@ -354,17 +257,13 @@ async function main() {
       page.featuresDirty = true;
     }, 150);
   });
-  window.addEventListener("pagehide", () => page.session.release({ keepalive: true }));
-  window.addEventListener("pageshow", (event) => {
-    if (event.persisted) startRun();
-  });
 
   requestAnimationFrame(frame);
-  await startRun();
+  await control.start();
   probe.ready = true;
   document.body.dataset.ready = "true";
 }
 
 main().catch((error) => {
-  showError("The playground could not start", error);
+  page.status.error("The playground could not start", error);
 });

@@ -1,7 +1,7 @@
-// The loss chart on log scales: the playground's LineChart (its points and thinning)
-// drawn with a log epoch axis and a log loss axis. Curve runs span one to millions of
-// epochs and losses over many decades (raw Fahrenheit starts near 1,000, a fitted
-// line ends near 0.0001), which a linear chart would flatten into two lines.
+// The loss chart on log scales: the playground's LineChart (its points, thinning and
+// lines) plotted on a log epoch axis and a log loss axis. Curve runs span one to
+// millions of epochs and losses over many decades (raw Fahrenheit starts near 1,000,
+// a fitted line ends near 0.0001), which a linear chart would flatten into two lines.
 
 import { LineChart } from "./line-chart.js";
 
@@ -25,25 +25,18 @@ export function lossLabel(power) {
 }
 
 export class LogLossChart extends LineChart {
-  draw() {
-    if (!this.dirty) return;
-    this.dirty = false;
-    const { canvas, ctx } = this;
-    const ratio = window.devicePixelRatio || 1;
-    const width = canvas.clientWidth;
-    const height = canvas.clientHeight;
-    if (canvas.width !== Math.round(width * ratio) || canvas.height !== Math.round(height * ratio)) {
-      canvas.width = Math.round(width * ratio);
-      canvas.height = Math.round(height * ratio);
-    }
-    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
-    ctx.clearRect(0, 0, width, height);
-    const points = this.points;
-    if (points.length === 0) return;
+  /** @param {HTMLCanvasElement} canvas */
+  constructor(canvas) {
+    super(canvas, { series: SERIES });
+  }
+
+  /** Log scales with their grid and labels, inside MARGIN. */
+  plot(width, height) {
+    const { ctx, points } = this;
     let lo = Infinity;
     let hi = -Infinity;
     for (const p of points) {
-      for (const { key } of SERIES) {
+      for (const { key } of this.series) {
         if (Number.isFinite(p[key])) {
           const v = Math.log10(Math.max(p[key], TINY));
           lo = Math.min(lo, v);
@@ -96,21 +89,6 @@ export class LogLossChart extends LineChart {
     ctx.lineTo(MARGIN.left + plotW, MARGIN.top + plotH + 0.5);
     ctx.stroke();
 
-    ctx.lineWidth = 1.5;
-    for (const { key, color } of SERIES) {
-      ctx.strokeStyle = color;
-      ctx.beginPath();
-      let pen = false;
-      for (const p of points) {
-        if (!Number.isFinite(p[key])) {
-          pen = false;
-          continue;
-        }
-        if (pen) ctx.lineTo(x(p.epoch), y(p[key]));
-        else ctx.moveTo(x(p.epoch), y(p[key]));
-        pen = true;
-      }
-      ctx.stroke();
-    }
+    this.strokeSeries(x, y);
   }
 }

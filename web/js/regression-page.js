@@ -10,7 +10,8 @@ import { LogLossChart } from "./regression-loss.js";
 import { CurveModel } from "./regression-model.js";
 import { CurvePlot } from "./regression-plot.js";
 import { LossSurface } from "./regression-surface.js";
-import { RunSession } from "./session.js";
+import { RunControl } from "./run-control.js";
+import { StatusLine } from "./status-line.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -32,36 +33,18 @@ const page = {
   curve: null,
   settings: null,
   controls: null,
-  session: null,
-  model: null,
+  control: null, // the RunControl: the run's session and model
   run: null,
   plot: null,
   surface: null,
   chart: null,
-  runToken: 0,
   shownEpoch: 0,
   ys: null,
   dirty: false,
-  status: { message: "", note: "", connection: "", run: "" },
+  status: new StatusLine(["message", "note", "connection", "run"], { quiet: ["note"] }),
 };
 
-// -- status and numbers ----------------------------------------------------------------------
-
-function renderStatus() {
-  const { message, note, connection, run } = page.status;
-  $("status").textContent = [message, note, connection, run].filter(Boolean).join(" · ");
-  $("status").classList.toggle("warning", Boolean(message || connection || run));
-}
-
-function setStatus(part, text) {
-  page.status[part] = text;
-  renderStatus();
-}
-
-function showError(prefix, error) {
-  console.warn(prefix, error);
-  setStatus("message", `${prefix}: ${error.message}`);
-}
+// -- numbers ----------------------------------------------------------------------------------
 
 /** Four decimals, or scientific notation for very large or very small values. */
 export function formatNumber(value) {
@@ -79,21 +62,6 @@ function showProgress(epoch, trainLoss, testLoss) {
   }
   if (trainLoss !== undefined) $("loss-train").textContent = formatNumber(trainLoss);
   if (testLoss !== undefined) $("loss-test").textContent = formatNumber(testLoss);
-}
-
-function showRunState(state) {
-  const playing = state === "running";
-  const button = $("play-pause");
-  button.classList.toggle("playing", playing);
-  button.title = playing ? "Pause" : "Run";
-  button.setAttribute("aria-label", playing ? "Pause" : "Run");
-  $("step").disabled = !(state === "paused" || state === "running");
-  document.body.dataset.runState = state ?? "none";
-  const notes = {
-    diverged: "training diverged (the loss is not a number): lower the learning rate and reset",
-    stopped: "this run was stopped: press play or reset to start a new one",
-  };
-  setStatus("run", notes[state] ?? "");
 }
 
 /** W and b (linear model), and the fitted line in the data's own units. */
@@ -154,25 +122,11 @@ export function specOf(settings) {
   return spec;
 }
 
-async function startRun({ play = false } = {}) {
-  const token = ++page.runToken;
-  document.body.classList.add("loading");
-  setStatus("message", "");
-  try {
-    const { run, summary } = await RunSession.create(specOf(page.settings));
-    if (token !== page.runToken) {
-      api.deleteRun(run.id).catch(() => {});
-      return;
-    }
-    const model = await CurveModel.load(run.modelUrl, run.normalization);
-    if (token !== page.runToken) {
-      model.dispose();
-      api.deleteRun(run.id).catch(() => {});
-      return;
-    }
-    page.model?.dispose();
-    page.model = model;
-    page.session.attach(run, summary);
+/** What the RunControl asks of the page: the run for the settings, its model, how to show it. */
+const runHooks = {
+  spec: () => specOf(page.settings),
+  load: (run) => CurveModel.load(run.modelUrl, run.normalization),
+  show(run, summary, model) {
     page.run = run;
     probe.runId = run.id;
     page.settings.seed = run.spec.seed;
@@ -194,56 +148,24 @@ async function startRun({ play = false } = {}) {
     page.shownEpoch = 0;
     showProgress(summary.epoch, summary.trainLoss, summary.testLoss);
     page.chart.add(summary.epoch, summary.trainLoss, summary.testLoss);
-    showRunState(summary.state);
-    $("download").href = api.exportUrl(run.id);
-    $("download").classList.remove("disabled");
+  },
+  /** The learning rate changed while the run was being created: the run has the old one. */
+  async sync(summary) {
     if (summary.learningRate !== page.settings.learningRate) {
-      await page.session.patch({ learningRate: page.settings.learningRate });
+      await page.control.session.patch({ learningRate: page.settings.learningRate });
     }
-    if (play) await setPlaying(true);
-  } catch (error) {
-    if (token !== page.runToken) return;
+  },
+  progress: showProgress,
+  failed(error) {
     if (error.field === "csv") {
       const reason = error.message.replace(/^csv: /, "");
       page.controls.showCsvError(reason);
-      setStatus("message", `Your data was not used (${reason}); the previous run goes on`);
+      page.status.set("message", `Your data was not used (${reason}); the previous run goes on`);
     } else {
-      showError("Could not start a run", error);
+      page.status.error("Could not start a run", error);
     }
-  } finally {
-    if (token === page.runToken) document.body.classList.remove("loading");
-  }
-}
-
-async function setPlaying(playing) {
-  const { session } = page;
-  if (!session.id) return;
-  if (playing && (session.state === "stopped" || session.state === "diverged")) {
-    await startRun({ play: true });
-    return;
-  }
-  showRunState(playing ? "running" : "paused");
-  try {
-    const summary = playing ? await session.play() : await session.pause();
-    showRunState(summary.state);
-    showProgress(summary.epoch, summary.trainLoss, summary.testLoss);
-  } catch (error) {
-    showError(playing ? "Could not play" : "Could not pause", error);
-    showRunState(session.state);
-  }
-}
-
-async function step() {
-  const { session } = page;
-  if (!session.id) return;
-  try {
-    if (session.state === "running") await setPlaying(false);
-    const summary = await session.step();
-    showProgress(summary.epoch, summary.trainLoss, summary.testLoss);
-  } catch (error) {
-    showError("Could not step", error);
-  }
-}
+  },
+};
 
 // -- what the learner changes -----------------------------------------------------------------
 
@@ -254,13 +176,13 @@ const NEW_RUN = new Set([
 
 function onChange(key, value) {
   const settings = page.settings;
-  setStatus("note", "");
+  page.status.set("note", "");
   if (key === "learningRate") {
     settings.learningRate = value;
     page.controls.show(settings);
-    if (page.session.id) {
-      page.session.patch({ learningRate: value })
-        .catch((error) => showError("Could not change the learning rate", error));
+    if (page.control.session.id) {
+      page.control.session.patch({ learningRate: value })
+        .catch((error) => page.status.error("Could not change the learning rate", error));
     }
     return;
   }
@@ -277,11 +199,11 @@ function onChange(key, value) {
   if (after !== before) {
     settings.learningRate = after;
     const suits = settings.normalize ? "normalised input" : "this data set's raw input";
-    setStatus("note", `learning rate set to ${after}, which suits ${suits}`);
+    page.status.set("note", `learning rate set to ${after}, which suits ${suits}`);
   }
   page.controls.showLesson(null);
   page.controls.show(settings);
-  startRun();
+  page.control.start();
 }
 
 /** Load a lesson's settings (its seed too, so it plays out as described) in a new run. */
@@ -290,18 +212,19 @@ function onLesson(key) {
   page.settings = { ...page.curve.defaults, csv: page.settings?.csv ?? null, ...lesson.spec };
   page.controls.show(page.settings);
   page.controls.showLesson(key);
-  setStatus("note", "");
-  return startRun();
+  page.status.set("note", "");
+  return page.control.start();
 }
 
 // -- drawing -------------------------------------------------------------------------------------
 
 function frame() {
   requestAnimationFrame(frame);
-  const snapshot = page.session.take();
-  if (snapshot && page.model?.fits(snapshot.weights)) {
-    page.model.setWeights(snapshot.weights);
-    page.ys = page.model.predict(page.plot.sampleXs());
+  const { session, model } = page.control;
+  const snapshot = session.take();
+  if (snapshot && model?.fits(snapshot.weights)) {
+    model.setWeights(snapshot.weights);
+    page.ys = model.predict(page.plot.sampleXs());
     probe.curve = Array.from(page.ys);
     page.dirty = true;
     showWeights(snapshot.weights);
@@ -323,38 +246,21 @@ function frame() {
 async function main() {
   const [catalog, backend] = await Promise.all([api.catalog(), chooseBackend()]);
   probe.backend = backend.name;
-  $("backend").textContent = `TensorFlow.js backend: ${backend.name}${backend.reason ? ` (${backend.reason})` : ""}`;
+  page.status.showBackend(backend);
   page.curve = catalog.curve;
   page.controls = new Controls(page.curve, {
     onChange,
     onLesson,
-    onInvalid: (message) => setStatus("message", message),
+    onInvalid: (message) => page.status.set("message", message),
   });
   page.plot = new CurvePlot($("curve"));
   page.surface = new LossSurface($("surface"));
   page.chart = new LogLossChart($("loss-chart"));
-  page.session = new RunSession({
-    onStatus: (state, epoch) => {
-      showRunState(state);
-      showProgress(epoch);
-    },
-    onConnection: (state) => {
-      const text = { reconnecting: "reconnecting…", closed: "connection lost: reload the page" };
-      setStatus("connection", text[state] ?? "");
-    },
-  });
-
-  $("play-pause").addEventListener("click", () => setPlaying(page.session.state !== "running"));
-  $("step").addEventListener("click", step);
-  $("reset").addEventListener("click", () => startRun());
+  page.control = new RunControl(page.status, runHooks);
   window.addEventListener("resize", () => {
     page.dirty = true;
     page.chart.dirty = true;
     page.surface.drawOverlay();
-  });
-  window.addEventListener("pagehide", () => page.session.release({ keepalive: true }));
-  window.addEventListener("pageshow", (event) => {
-    if (event.persisted) startRun();
   });
 
   requestAnimationFrame(frame);
@@ -363,4 +269,4 @@ async function main() {
   document.body.dataset.ready = "true";
 }
 
-main().catch((error) => showError("The page could not start", error));
+main().catch((error) => page.status.error("The page could not start", error));

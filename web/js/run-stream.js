@@ -1,25 +1,30 @@
-// One run's event stream. Snapshots are kept unparsed and only the newest one
-// survives: the drawing loop takes it when it is ready, so a slow frame never
-// builds a queue. Status events and the connection state are reported at once.
+// One run's event stream. Data events are kept unparsed and only the newest of each
+// kind survives: the drawing loop takes it when it is ready, so a slow frame never
+// builds a queue. A playground or curve run sends `snapshot` events; an MNIST run
+// sends three coalesced kinds (metrics, panels, evaluation). Status events and the
+// connection state are reported at once.
 
 export class RunStream {
   /**
    * @param {string} url  the run's /events URL
-   * @param {{onStatus?: (status: {state: string, epoch: number}) => void,
-   *          onConnection?: (state: "connecting"|"live"|"reconnecting"|"closed") => void}} handlers
+   * @param {{kinds?: string[],
+   *          onStatus?: (status: {state: string, epoch: number}) => void,
+   *          onConnection?: (state: "connecting"|"live"|"reconnecting"|"closed") => void,
+   *          onData?: (kind: string) => void}} options
+   *   kinds: the data events to keep; onData: one of them arrived
    */
-  constructor(url, { onStatus = () => {}, onConnection = () => {} } = {}) {
-    this.raw = null;
-    this.version = 0;
-    this.taken = 0;
+  constructor(url, { kinds = ["snapshot"], onStatus = () => {}, onConnection = () => {}, onData = () => {} } = {}) {
+    this.raw = Object.fromEntries(kinds.map((kind) => [kind, null]));
     this.closed = false;
-    this.onConnection = onConnection;
     this.source = new EventSource(url);
     onConnection("connecting");
-    this.source.addEventListener("snapshot", (event) => {
-      this.raw = event.data;
-      this.version += 1;
-    });
+    for (const kind of kinds) {
+      this.source.addEventListener(kind, (event) => {
+        if (this.closed) return;
+        this.raw[kind] = event.data;
+        onData(kind);
+      });
+    }
     this.source.addEventListener("status", (event) => {
       if (!this.closed) onStatus(JSON.parse(event.data));
     });
@@ -33,11 +38,12 @@ export class RunStream {
     });
   }
 
-  /** The newest snapshot not taken yet, parsed; null when nothing new arrived. */
-  take() {
-    if (this.version === this.taken || this.raw === null) return null;
-    this.taken = this.version;
-    return JSON.parse(this.raw);
+  /** The newest `kind` event not taken yet, parsed; null when nothing new arrived. */
+  take(kind = "snapshot") {
+    const raw = this.raw[kind];
+    if (raw === null) return null;
+    this.raw[kind] = null;
+    return JSON.parse(raw);
   }
 
   close() {

@@ -1,0 +1,143 @@
+// The page's run as the top bar drives it (the playground and the regression page):
+// starting a new one with its model loaded in the page, play / pause, step and reset,
+// what the play and step buttons show for the run's state, and the run's and the
+// connection's notes on the status line. The page says what to run, how to load and
+// show it, and how to show an epoch.
+
+import { api } from "./api.js";
+import { RunSession } from "./session.js";
+
+const $ = (id) => document.getElementById(id);
+
+const RUN_NOTES = {
+  diverged: "training diverged (the loss is not a number): lower the learning rate and reset",
+  stopped: "this run was stopped: press play or reset to start a new one",
+};
+const CONNECTION_NOTES = { reconnecting: "reconnecting…", closed: "connection lost: reload the page" };
+
+export class RunControl {
+  /**
+   * @param {import("./status-line.js").StatusLine} status  with "message", "connection" and "run" parts
+   * @param {{spec: () => object,
+   *          load: (run: object) => Promise<{dispose: () => void}>,
+   *          show: (run: object, summary: object, model: object) => void,
+   *          progress: (epoch: number, trainLoss?: number, testLoss?: number) => void,
+   *          sync?: (summary: object) => Promise<void>|void,
+   *          failed?: (error: Error) => void}} page
+   *   spec: the run to create; load: its model in the page; show: make the new run the
+   *   page's; progress: show an epoch (and its losses); sync: catch up with changes made
+   *   while the run was being created; failed: a run could not start (by default the
+   *   status line says so)
+   * @param {{key?: string}} options  key: the play / pause key, named in the button's title
+   */
+  constructor(status, page, { key = "" } = {}) {
+    this.status = status;
+    this.page = page;
+    this.keyHint = key ? ` (${key})` : "";
+    this.model = null;
+    this.token = 0;
+    this.session = new RunSession({
+      onStatus: (state, epoch) => {
+        this.showState(state);
+        page.progress(epoch);
+      },
+      onConnection: (state) => status.set("connection", CONNECTION_NOTES[state] ?? ""),
+    });
+    $("play-pause").addEventListener("click", () => this.toggle());
+    $("step").addEventListener("click", () => this.step());
+    $("reset").addEventListener("click", () => this.start());
+    window.addEventListener("pagehide", () => this.session.release({ keepalive: true }));
+    window.addEventListener("pageshow", (event) => {
+      if (event.persisted) this.start();
+    });
+  }
+
+  /** Start a new run (paused, unless `play`) for the page's spec; a newer start wins. */
+  async start({ play = false } = {}) {
+    const token = ++this.token;
+    document.body.classList.add("loading");
+    this.status.set("message", "");
+    try {
+      const { run, summary } = await RunSession.create(this.page.spec());
+      if (token !== this.token) {
+        api.deleteRun(run.id).catch(() => {});
+        return;
+      }
+      let model;
+      try {
+        model = await this.page.load(run);
+      } catch (error) {
+        api.deleteRun(run.id).catch(() => {});
+        throw error;
+      }
+      if (token !== this.token) {
+        model.dispose();
+        api.deleteRun(run.id).catch(() => {});
+        return;
+      }
+      this.model?.dispose();
+      this.model = model;
+      this.session.attach(run, summary);
+      this.page.show(run, summary, model);
+      this.showState(summary.state);
+      $("download").href = api.exportUrl(run.id);
+      $("download").classList.remove("disabled");
+      await this.page.sync?.(summary);
+      if (play) await this.setPlaying(true);
+    } catch (error) {
+      if (token !== this.token) return;
+      if (this.page.failed) this.page.failed(error);
+      else this.status.error("Could not start a run", error);
+    } finally {
+      if (token === this.token) document.body.classList.remove("loading");
+    }
+  }
+
+  /** The play / pause button, the step button and body[data-run-state] for `state`. */
+  showState(state) {
+    const playing = state === "running";
+    const button = $("play-pause");
+    button.classList.toggle("playing", playing);
+    button.title = `${playing ? "Pause" : "Run"}${this.keyHint}`;
+    button.setAttribute("aria-label", playing ? "Pause" : "Run");
+    $("step").disabled = !(state === "paused" || state === "running");
+    document.body.dataset.runState = state ?? "none";
+    this.status.set("run", RUN_NOTES[state] ?? "");
+  }
+
+  toggle() {
+    return this.setPlaying(this.session.state !== "running");
+  }
+
+  /** Play or pause; playing a stopped or diverged run starts a new one. */
+  async setPlaying(playing) {
+    const { session } = this;
+    if (!session.id) return;
+    if (playing && (session.state === "stopped" || session.state === "diverged")) {
+      await this.start({ play: true });
+      return;
+    }
+    this.showState(playing ? "running" : "paused"); // at once; the server's answer follows
+    try {
+      const summary = playing ? await session.play() : await session.pause();
+      this.showState(summary.state);
+      this.page.progress(summary.epoch, summary.trainLoss, summary.testLoss);
+    } catch (error) {
+      this.status.error(playing ? "Could not play" : "Could not pause", error);
+      this.showState(session.state);
+    }
+  }
+
+  /** One epoch (pausing first). */
+  async step() {
+    const { session } = this;
+    if (!session.id) return;
+    try {
+      if (session.state === "running") await this.setPlaying(false);
+      const summary = await session.step();
+      this.page.progress(summary.epoch, summary.trainLoss, summary.testLoss);
+    } catch (error) {
+      this.status.error("Could not step", error);
+    }
+  }
+}
