@@ -52,7 +52,34 @@ class ChunkSizer:
         self.epochs = max(1, min(int(wanted), epochs * 8))
 
 
-class PlaygroundJob:
+class PooledTrainerJob:
+    """What jobs that train on a pooled `EpochTrainer` share: checking it out and back."""
+
+    _pool: TrainerPool
+    _trainer: EpochTrainer | None = None
+
+    def _acquire(self, architecture: Architecture) -> EpochTrainer:
+        self._trainer = self._pool.acquire(architecture)
+        return self._trainer
+
+    def _require_trainer(self) -> EpochTrainer:
+        if self._trainer is None:
+            raise RuntimeError("the job has not started")
+        return self._trainer
+
+    def publish(self) -> None:
+        self._record(self._require_trainer().evaluate(), 0)
+
+    def close(self) -> None:
+        if self._trainer is not None:
+            self._pool.release(self._trainer)
+            self._trainer = None
+
+    def _record(self, losses: Losses, epochs: int) -> Progress:
+        raise NotImplementedError
+
+
+class PlaygroundJob(PooledTrainerJob):
     """Trains a playground network with a pooled, compiled `EpochTrainer`."""
 
     def __init__(self, spec: PlaygroundSpec, pool: TrainerPool, *,
@@ -67,7 +94,7 @@ class PlaygroundJob:
         )
         self._pool = pool
         self._chunk = ChunkSizer(max_snapshot_rate)
-        self._trainer: EpochTrainer | None = None
+        self._trainer = None
         self._events: EventLog | None = None
         self._lock = threading.Lock()
         self._epoch = 0
@@ -151,7 +178,7 @@ class PlaygroundJob:
 
     def start(self, events: EventLog) -> Progress:
         self._events = events
-        trainer = self._trainer = self._pool.acquire(self.architecture)
+        trainer = self._acquire(self.architecture)
         trainer.load_data(
             feature_matrix(self.split.train, self.features), self.split.train[:, 2],
             feature_matrix(self.split.test, self.features), self.split.test[:, 2],
@@ -192,19 +219,6 @@ class PlaygroundJob:
         if not single_step:
             self._chunk.update(epochs, time.perf_counter() - started)
         return self._record(losses, epochs)
-
-    def publish(self) -> None:
-        self._record(self._require_trainer().evaluate(), 0)
-
-    def close(self) -> None:
-        if self._trainer is not None:
-            self._pool.release(self._trainer)
-            self._trainer = None
-
-    def _require_trainer(self) -> EpochTrainer:
-        if self._trainer is None:
-            raise RuntimeError("the job has not started")
-        return self._trainer
 
     def _record(self, losses: Losses, epochs: int) -> Progress:
         """Keep and publish the newest state; unhealthy when the loss blew up."""

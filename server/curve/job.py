@@ -27,10 +27,10 @@ from server.curve import data
 from server.curve.choices import LOSS
 from server.curve.data import Normalization, Points, Split
 from server.curve.spec import CurveSpec
-from server.engine import Architecture, EpochTrainer, Losses, TrainerPool, capacity_for
+from server.engine import Architecture, Losses, TrainerPool, capacity_for
 from server.events import EventLog
 from server.network import build_playground_model, initial_weights
-from server.playground_job import ChunkSizer
+from server.playground_job import ChunkSizer, PooledTrainerJob
 from server.runs import Progress
 
 SMALLEST_CAPACITY = 16  # the crickets fit; sizes double from here up to 16,384 (10,000 rows)
@@ -72,7 +72,7 @@ def _short(value: float) -> float:
     return float(f"{value:.7g}")
 
 
-class CurveJob:
+class CurveJob(PooledTrainerJob):
     """Trains one curve run; the run's thread alone calls `start`, `apply`, `train`, `publish`."""
 
     def __init__(self, spec: CurveSpec, pool: TrainerPool, *, max_snapshot_rate: float) -> None:
@@ -84,7 +84,7 @@ class CurveJob:
         self._pool = pool
         self._min_chunk_s = 1.0 / max_snapshot_rate
         self._chunk = ChunkSizer(max_snapshot_rate)
-        self._trainer: EpochTrainer | None = None
+        self._trainer = None
         self._events: EventLog | None = None
         self._lock = threading.Lock()
         self._epoch = 0
@@ -191,7 +191,7 @@ class CurveJob:
 
     def start(self, events: EventLog) -> Progress:
         self._events = events
-        trainer = self._trainer = self._pool.acquire(self.architecture)
+        trainer = self._acquire(self.architecture)
         train, test = self.split.train, self.split.test
         norm = self.normalization
         trainer.load_data(norm.apply(train.x)[:, None], train.y,
@@ -222,19 +222,6 @@ class CurveJob:
         if elapsed < self._min_chunk_s:  # small chunks: at most `max_snapshot_rate` a second
             time.sleep(self._min_chunk_s - elapsed)
         return progress
-
-    def publish(self) -> None:
-        self._record(self._require_trainer().evaluate(), 0)
-
-    def close(self) -> None:
-        if self._trainer is not None:
-            self._pool.release(self._trainer)
-            self._trainer = None
-
-    def _require_trainer(self) -> EpochTrainer:
-        if self._trainer is None:
-            raise RuntimeError("the job has not started")
-        return self._trainer
 
     def _test_loss(self, losses: Losses | None) -> float | None:
         """No test points (100% training): no test loss, rather than the trainer's 0."""
