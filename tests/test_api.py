@@ -76,7 +76,9 @@ def test_a_seed_is_chosen_when_left_out_and_regression_uses_regdataset(client: F
 
 
 def test_the_run_trains_and_its_loss_falls(client: FlaskClient) -> None:
-    run = _create(client, seed="0.3")
+    # With x² and y² the circle is separable by the first layer, so no random start gets stuck
+    # (the default x, y network lands in a poor minimum about once in 60 starts).
+    run = _create(client, seed="0.3", xSquared=True, ySquared=True)
     state = _wait(lambda: (s := _get(client, run["id"]))["epoch"] >= 300 and s)
     assert state["testLoss"] < 0.05
     assert client.get("/api/runs").get_json()["runs"][0]["id"] == run["id"]

@@ -2,8 +2,7 @@
 
 Events: `metrics` (several a second), `panels` (about once a second) and
 `evaluation` (after each full pass over the 10,000 test images). Evaluating
-costs at most ~10% of training time: a fixed sample of test images is scored
-when the budget allows, and full evaluations are spaced by their measured cost.
+costs at most EVAL_BUDGET of training time (`schedule.py` decides when).
 """
 
 from __future__ import annotations
@@ -26,10 +25,11 @@ from server.mnist.panels import (
     percentile_band,
     weight_maps,
 )
+from server.mnist.schedule import EvaluationSchedule
 from server.mnist.trainer import MnistTrainer
 from server.runs import Progress
 
-EVAL_BUDGET = 0.09  # share of training time spent evaluating
+EVAL_BUDGET = 0.08  # share of training time spent evaluating (the issue allows 10%)
 SAMPLE_SIZE = 1000  # test images in a quick evaluation
 METRICS_PERIOD_S = 0.2
 PANELS_PERIOD_S = 1.0
@@ -71,10 +71,9 @@ class MnistJob:
         self._bands: dict[str, dict[str, list[Any]]] = {}
         self._last_batch: tuple[np.ndarray, np.ndarray] | None = None
         self._chunk = 1
-        self._train_s = 0.0
-        self._eval_s = 0.0
-        self._last_metrics = self._last_panels = self._last_full = 0.0
-        self._full_cost = 0.0
+        self._schedule = EvaluationSchedule(EVAL_BUDGET, len(data.x_test), SAMPLE_SIZE)
+        self._last_panels = 0.0
+        self._traced = False
 
     # -- read from request threads -----------------------------------------------------
 
@@ -133,7 +132,7 @@ class MnistJob:
         self._trainer = MnistTrainer(built.model, build_optimizer(self.spec),
                                      self._x_train, self._y_train, self.spec["batchSize"])
         self._snapshot_weights()
-        self._evaluate_sample()
+        self._evaluate_sample(before_training=True)
         self._publish_metrics(None)
         self._publish_panels()
         return Progress(0)
@@ -151,7 +150,9 @@ class MnistJob:
         started = time.perf_counter()
         result = trainer.train(self._order, in_epoch, batches)
         elapsed = time.perf_counter() - started
-        self._train_s += elapsed
+        if self._traced:  # the first call's time is mostly tracing, not training
+            self._schedule.trained(elapsed, batches)
+        self._traced = True
         if not single_step:  # aim at ~METRICS_PERIOD_S per chunk
             self._chunk = max(1, min(int(batches * METRICS_PERIOD_S / max(elapsed, 1e-4)),
                                      batches * 4))
@@ -160,11 +161,12 @@ class MnistJob:
         self._last_batch = (result.batch_indices, result.batch_predictions)
         healthy = math.isfinite(result.loss)
         finished = self._step >= self._total_steps
-        epoch_done = self._step % self._steps_per_epoch == 0
+        left_in_epoch = -self._step % self._steps_per_epoch
         now = time.perf_counter()
-        if finished or (epoch_done and self._full_evaluation_affordable(now)):
+        evaluation = self._schedule.next_evaluation(now, left_in_epoch, finished)
+        if evaluation == "full":
             self._evaluate_full()
-        elif now - self._last_metrics > 0.5 and self._eval_s < EVAL_BUDGET * self._train_s:
+        elif evaluation == "sample":
             self._evaluate_sample()
         self._publish_metrics(result)
         if finished or single_step or now - self._last_panels >= PANELS_PERIOD_S:
@@ -185,24 +187,21 @@ class MnistJob:
             raise RuntimeError("the job has not started")
         return self._trainer
 
-    def _full_evaluation_affordable(self, now: float) -> bool:
-        return self._full_cost <= EVAL_BUDGET * max(now - self._last_full, 1e-9) or \
-            self._eval_s + self._full_cost <= EVAL_BUDGET * self._train_s
-
-    def _evaluate_sample(self) -> None:
+    def _evaluate_sample(self, *, before_training: bool = False) -> None:
         started = time.perf_counter()
         x, y = self.data.x_test[self._sample], self.data.y_test[self._sample]
         result = self._require_trainer().evaluate(x, y)
-        self._eval_s += time.perf_counter() - started
+        finished_at = time.perf_counter()
+        if not before_training:  # the first one is mostly tracing, like the first chunk
+            self._schedule.evaluated(finished_at - started, full=False, at=finished_at)
         self._record_test(result.loss, result.accuracy)
 
     def _evaluate_full(self) -> None:
         started = time.perf_counter()
         x, y = self.data.x_test, self.data.y_test
         result = self._require_trainer().evaluate(x, y)
-        self._full_cost = time.perf_counter() - started
-        self._eval_s += self._full_cost
-        self._last_full = time.perf_counter()
+        finished_at = time.perf_counter()
+        self._schedule.evaluated(finished_at - started, full=True, at=finished_at)
         self._record_test(result.loss, result.accuracy)
         if self._events is not None:
             self._events.publish("evaluation", {
@@ -226,7 +225,7 @@ class MnistJob:
         return float(optimizer.learning_rate)
 
     def _publish_metrics(self, result: Any) -> None:
-        self._last_metrics = time.perf_counter()
+        learning_rate = self._learning_rate()
         with self._lock:
             if result is not None:
                 self._metrics.update(trainLoss=result.loss, trainAccuracy=result.accuracy)
@@ -236,11 +235,12 @@ class MnistJob:
             self._metrics.update(
                 epoch=self._step / self._steps_per_epoch,
                 batch=self._step,
-                learningRate=self._learning_rate(),
+                learningRate=learning_rate,
+                evaluationShare=self._schedule.share,
             )
             payload = {key: self._metrics.get(key) for key in (
                 "epoch", "batch", "trainAccuracy", "trainLoss", "testAccuracy", "testLoss",
-                "learningRate")}
+                "learningRate", "evaluationShare")}
         if self._events is not None:
             self._events.publish("metrics", payload, coalesce=True)
 

@@ -131,7 +131,9 @@ def test_default_configuration_matches_the_spec(playground: Playground) -> None:
 
 def test_play_advances_the_epoch_and_the_loss_falls(playground: Playground) -> None:
     pg = playground
-    pg.open()
+    # x² and y² make the circle separable, so no random start of the weights gets stuck above
+    # the threshold (the default x, y network lands in a poor minimum about once in 60 starts).
+    pg.open("#xSquared=true&ySquared=true")
     start = pg.epoch()
     pg.play()
     expect(pg.page.locator("#play-pause")).to_have_class(re.compile("playing"))
