@@ -40,8 +40,10 @@ TARGETS = {"softmax": 0.92, "dense-relu-decay-dropout": 0.98, "conv": 0.989,
 
 
 def through_the_api(base: str, preset: str, epochs: int,
-                    images: int | None = None) -> tuple[float, float]:
-    """(test accuracy, seconds per epoch of 55,000 images) of a run watched over its stream."""
+                    images: int | None = None) -> tuple[float, float, float]:
+    """(final and best test accuracy, seconds per epoch of 55,000 images) of a run watched
+    over its stream. The best is over the full evaluations at epoch ends: the talks quote
+    the best test accuracy seen while training."""
     spec: dict[str, Any] = {"problem": "mnist", "preset": preset, "epochs": epochs}
     if images:
         spec["trainImages"] = images
@@ -49,7 +51,10 @@ def through_the_api(base: str, preset: str, epochs: int,
     stream = SSEStream(f"{base}/api/runs/{run['id']}/events", timeout=600)
     started = time.perf_counter()
     trained_from = None
+    best = 0.0
     for event in stream:
+        if event.kind == "evaluation":
+            best = max(best, event.data["testAccuracy"])
         if event.kind == "metrics" and event.data["batch"] and trained_from is None:
             trained_from = (time.perf_counter(), event.data["batch"])  # past tracing
         if event.kind == "status" and event.data["state"] in ("finished", "diverged"):
@@ -59,7 +64,8 @@ def through_the_api(base: str, preset: str, epochs: int,
     summary = call(base, "GET", f"/api/runs/{run['id']}")
     call(base, "DELETE", f"/api/runs/{run['id']}")
     batches = summary["batch"] - (trained_from or (0, 0))[1]
-    return summary["testAccuracy"], elapsed / batches * (55_000 // 100)
+    best = max(best, summary["testAccuracy"])  # the closing evaluation may be coalesced away
+    return summary["testAccuracy"], best, elapsed / batches * (55_000 // 100)
 
 
 def steady_epoch_through_the_api(base: str, preset: str) -> tuple[float, float]:
@@ -130,14 +136,11 @@ def main() -> None:
     base = f"http://127.0.0.1:{server.effective_port}"
     data = load_mnist(args.mnist)
 
-    print(f"MNIST, {args.epochs} epochs of 55,000 in batches of 100, {os.cpu_count()} cores")
-    header = (f"{'preset':<26} {'target':>7} {'accuracy':>9} {'s/epoch':>8} "
+    header = (f"{'preset':<26} {'target':>7} {'accuracy':>9} {'best':>7} {'s/epoch':>8} "
               f"{'fit acc.':>9} {'fit s/ep':>9} {'ratio':>6}")
-    print(header)
-    print("-" * len(header))
     if args.speed:
-        print("speed only: the second of 3 epochs through the API (watched), the second of 2 "
-              "by model.fit, back to back")
+        print(f"MNIST speed, {os.cpu_count()} cores: the second of 3 epochs of 55,000 through "
+              "the API (watched), the second of 2 by model.fit, back to back")
         print(f"{'preset':<26} {'s/epoch':>8} {'eval':>6} {'fit s/ep':>9} {'ratio':>6}")
         for preset in args.presets:
             seconds, share = steady_epoch_through_the_api(base, preset)
@@ -147,10 +150,13 @@ def main() -> None:
         shutdown(app)
         server.close()
         return
+    print(f"MNIST, {args.epochs} epochs of 55,000 in batches of 100, {os.cpu_count()} cores")
+    print(header)
+    print("-" * len(header))
     for preset in args.presets:
-        accuracy, seconds = through_the_api(base, preset, args.epochs)
+        accuracy, best, seconds = through_the_api(base, preset, args.epochs)
         target = f"{TARGETS[preset]:.1%}" if preset in TARGETS else "-"
-        line = f"{preset:<26} {target:>7} {accuracy:>9.2%} {seconds:>8.2f}"
+        line = f"{preset:<26} {target:>7} {accuracy:>9.2%} {best:>7.2%} {seconds:>8.2f}"
         if not args.no_fit:
             fit_epochs = args.fit_epochs or args.epochs
             fit_accuracy, fit_seconds = with_model_fit(data, preset, fit_epochs)

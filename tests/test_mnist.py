@@ -126,6 +126,8 @@ def test_the_decay_goes_from_start_to_floor() -> None:
     assert float(schedule(0)) == pytest.approx(0.003)
     assert float(schedule(2000)) == pytest.approx(0.0001 + 0.0029 / np.e, rel=1e-5)
     assert float(schedule(100_000)) == pytest.approx(0.0001, rel=1e-4)
+    for step in (0, 1, 777, 2000, 9350):  # the reported rate is the one the optimizer uses
+        assert schedule.value_at(step) == pytest.approx(float(schedule(step)), rel=1e-6)
 
 
 @pytest.mark.parametrize(("raw", "field"), [
@@ -162,11 +164,13 @@ def test_softmax_on_2000_digits_passes_80_percent_and_every_panel_has_data(
     assert "layers.Dense(10" in run["code"] and run["totalSteps"] == 100
     final = _wait(client, run["id"], "finished")
     assert final["testAccuracy"] > 0.80 and final["batch"] == 100
+    assert final["testImages"] == 10_000  # the closing evaluation is a full one
+    assert final["evaluationShare"] > 0
     events = {e.kind: e for e in app.extensions["runs"].get(run["id"]).events.since(0)}
     assert {"status", "metrics", "panels", "evaluation"} <= set(events)
     metrics = events["metrics"].data
     assert set(metrics) >= {"epoch", "batch", "trainAccuracy", "trainLoss", "testAccuracy",
-                            "testLoss"}
+                            "testLoss", "testImages", "evaluationShare"}
     panels = events["panels"].data
     batch = panels["batch"]
     assert len(base64.b64decode(batch["pixels"])) == 784 * len(batch["labels"])

@@ -14,11 +14,12 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from server.app import create_app, shutdown
 from server.config import Config
-from tests.conftest import REPO_ROOT
+from tests.conftest import MNIST_PATH, REPO_ROOT
 
 
 def _wait(condition: Any, timeout: float = 60.0) -> Any:
@@ -69,6 +70,32 @@ def test_runs_come_back_after_a_restart_paused_and_exportable(tmp_path: Path) ->
         assert [r.id for r in third.extensions["runs"].all()] == [training["id"]]
     finally:
         shutdown(third)
+
+
+def test_a_restored_mnist_run_carries_on_down_its_learning_rate_decay(tmp_path: Path) -> None:
+    config = Config(data_dir=tmp_path, warm_up=False, mnist_path=MNIST_PATH)
+    first = create_app(config)
+    client = first.test_client()
+    run = client.post("/api/runs", json={
+        "problem": "mnist", "preset": "dense-relu-decay", "trainImages": 1000, "epochs": 200,
+        "learningRateDecay": {"to": 0.0001, "steps": 50}}).get_json()
+    _wait(lambda: client.get(f"/api/runs/{run['id']}").get_json().get("batch", 0) > 100)
+    shutdown(first)
+    saved = first.extensions["runs"].get(run["id"]).job.metrics()
+
+    second = create_app(config)
+    client = second.test_client()
+    try:
+        restored = client.get(f"/api/runs/{run['id']}").get_json()
+        assert restored["state"] == "paused" and restored["batch"] == saved["batch"]
+        stepped = client.post(f"/api/runs/{run['id']}/step").get_json()
+        assert stepped["batch"] == saved["batch"] + 1
+        # Far down the decay (0.0001 + 0.0029·e^(−step/50)), not back at 0.003.
+        job = second.extensions["runs"].get(run["id"]).job
+        assert int(job._require_trainer().optimizer.iterations.numpy()) == stepped["batch"]
+        assert stepped["learningRate"] < 0.0001 + 0.0029 * np.exp(-2)
+    finally:
+        shutdown(second)
 
 
 def _free_port() -> int:

@@ -17,7 +17,13 @@ import numpy as np
 
 from server.events import EventLog
 from server.mnist.data import Mnist
-from server.mnist.models import build_model, build_optimizer, steps_per_epoch
+from server.mnist.models import (
+    DecayToFloor,
+    build_model,
+    build_optimizer,
+    learning_rate_of,
+    steps_per_epoch,
+)
 from server.mnist.panels import (
     confusion_matrix,
     digit_strip,
@@ -131,6 +137,8 @@ class MnistJob:
             built.model.set_weights(self._weights)
         self._trainer = MnistTrainer(built.model, build_optimizer(self.spec),
                                      self._x_train, self._y_train, self.spec["batchSize"])
+        # A restored run carries on down its learning-rate decay, not from its top.
+        self._trainer.optimizer.iterations.assign(self._step)
         self._snapshot_weights()
         self._evaluate_sample(before_training=True)
         self._publish_metrics(None)
@@ -194,7 +202,7 @@ class MnistJob:
         finished_at = time.perf_counter()
         if not before_training:  # the first one is mostly tracing, like the first chunk
             self._schedule.evaluated(finished_at - started, full=False, at=finished_at)
-        self._record_test(result.loss, result.accuracy)
+        self._record_test(result.loss, result.accuracy, len(y))
 
     def _evaluate_full(self) -> None:
         started = time.perf_counter()
@@ -202,7 +210,7 @@ class MnistJob:
         result = self._require_trainer().evaluate(x, y)
         finished_at = time.perf_counter()
         self._schedule.evaluated(finished_at - started, full=True, at=finished_at)
-        self._record_test(result.loss, result.accuracy)
+        self._record_test(result.loss, result.accuracy, len(y))
         if self._events is not None:
             self._events.publish("evaluation", {
                 "iteration": self._step,
@@ -213,16 +221,16 @@ class MnistJob:
                 "digits": digit_strip(x, y, result.predictions),
             }, coalesce=True)
 
-    def _record_test(self, loss: float, accuracy: float) -> None:
+    def _record_test(self, loss: float, accuracy: float, images: int) -> None:
         with self._lock:
-            self._metrics.update(testLoss=loss, testAccuracy=accuracy)
+            self._metrics.update(testLoss=loss, testAccuracy=accuracy, testImages=images)
         self._history["testIteration"].append(self._step)
         self._history["testAccuracy"].append(accuracy)
         self._history["testLoss"].append(loss)
 
     def _learning_rate(self) -> float:
-        optimizer = self._require_trainer().optimizer
-        return float(optimizer.learning_rate)
+        rate = learning_rate_of(self.spec)
+        return rate.value_at(self._step) if isinstance(rate, DecayToFloor) else float(rate)
 
     def _publish_metrics(self, result: Any) -> None:
         learning_rate = self._learning_rate()
@@ -240,7 +248,7 @@ class MnistJob:
             )
             payload = {key: self._metrics.get(key) for key in (
                 "epoch", "batch", "trainAccuracy", "trainLoss", "testAccuracy", "testLoss",
-                "learningRate", "evaluationShare")}
+                "testImages", "learningRate", "evaluationShare")}
         if self._events is not None:
             self._events.publish("metrics", payload, coalesce=True)
 

@@ -6,6 +6,7 @@ shows, from the same values, so the code a learner copies is the model that ran.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +29,10 @@ class DecayToFloor(keras.optimizers.schedules.LearningRateSchedule):
     def __call__(self, step: Any) -> Any:
         step = keras.ops.cast(step, "float32")
         return self.floor + (self.start - self.floor) * keras.ops.exp(-step / self.steps)
+
+    def value_at(self, step: int) -> float:
+        """The same in plain Python: for reporting, without running TensorFlow ops."""
+        return self.floor + (self.start - self.floor) * math.exp(-step / self.steps)
 
     def get_config(self) -> dict[str, Any]:
         return {"start": self.start, "floor": self.floor, "steps": self.steps}

@@ -134,7 +134,7 @@ def test_softmax_run_fills_the_panels_and_reads_a_drawn_one(lab: MnistLab) -> No
     lab.wait_until(lambda: lab.probe("confusionTotal()") == 10_000, message="the confusion matrix")
     lab.wait_until(lambda: page.text_content("#iteration") == "200 / 200", message="the end")
     expect(page.locator("#epoch")).to_have_text("10.00 / 10")
-    expect(page.locator("#accuracy-note")).to_have_text("(10,000 images)")
+    expect(page.locator("#accuracy-note")).to_have_text("(all 10,000 images)")
     accuracy = float(page.text_content("#test-accuracy").rstrip("%"))
     assert 80 < accuracy < 100
 

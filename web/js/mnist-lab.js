@@ -92,9 +92,12 @@ function showMetrics(m) {
   $("epoch").textContent = `${m.epoch.toFixed(2)} / ${run.spec.epochs}`;
   $("iteration").textContent = `${formatCount(m.batch)} / ${formatCount(run.totalSteps)}`;
   $("test-accuracy").textContent = percent(m.testAccuracy);
-  const full = lab.evaluation && lab.evaluation.iteration === m.batch;
-  $("accuracy-note").textContent = m.testAccuracy === null || m.testAccuracy === undefined ? ""
-    : full ? `(${formatCount(run.testImages)} images)` : "(1,000-image sample)";
+  $("accuracy-note").textContent = Number.isFinite(m.testImages)
+    ? m.testImages === run.testImages ? `(all ${formatCount(m.testImages)} images)`
+      : `(${formatCount(m.testImages)}-image sample)`
+    : "";
+  $("accuracy-note").title = Number.isFinite(m.evaluationShare)
+    ? `Evaluating has taken ${(m.evaluationShare * 100).toFixed(1)}% of training time` : "";
   $("train-accuracy").textContent = percent(m.trainAccuracy, 1);
   $("test-loss").textContent = fixed(m.testLoss);
   $("learning-rate-now").textContent = Number.isFinite(m.learningRate)
