@@ -106,6 +106,18 @@ def test_every_preset_builds_with_the_shapes_the_talk_gives() -> None:
     norms = [layer for layer in models["conv-big-batchnorm"].layers
              if isinstance(layer, layers.BatchNormalization)]
     assert len(norms) == 4
+    assert not any(norm.scale for norm in norms) and all(norm.center for norm in norms)
+    bn = PRESETS["conv-big-batchnorm"]
+    assert bn["learningRate"] == 0.02 and bn["learningRateDecay"] == {"to": 0.0001,
+                                                                    "steps": 1600}
+
+
+def test_batch_normalisation_keeps_its_scale_before_a_saturating_activation() -> None:
+    spec = parse_mnist_spec({"layers": [{"type": "dense", "units": 30, "activation": "sigmoid"},
+                                        {"type": "batchnorm"}]})
+    model = build_model(spec).model
+    norm = next(la for la in model.layers if isinstance(la, layers.BatchNormalization))
+    assert norm.scale  # sigmoid(γx + β) is not a rescaled sigmoid(x + β): γ matters
 
 
 def test_the_code_shown_builds_the_same_model() -> None:

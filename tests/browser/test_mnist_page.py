@@ -6,11 +6,14 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+import keras
 import numpy as np
 import pytest
 from playwright.sync_api import Page, Route, expect
 
 from server.mnist.data import HOW_TO_GET_IT
+from server.mnist.models import PRESETS, build_model
+from server.mnist.spec import parse_mnist_spec
 from tests.browser.mnist_page import MnistLab
 
 # A vertical stroke, off-centre and shorter than the pad: preprocessing must centre and scale it.
@@ -301,3 +304,23 @@ def test_screenshots(lab: MnistLab, output_dir: Path) -> None:
     page.screenshot(path=str(output_dir / "mnist-lab-375.png"), full_page=True)
     for name in ("mnist-lab.png", "mnist-lab-full.png", "mnist-lab-375.png"):
         assert (output_dir / name).stat().st_size > 10_000
+
+
+def test_the_parameter_count_shown_is_keras_count_for_every_preset(lab: MnistLab) -> None:
+    """The editor counts parameters in the page; each preset's count must be the model's."""
+    for preset in PRESETS:
+        model = build_model(parse_mnist_spec({"preset": preset})).model
+        trainable = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
+        lab.page.click(f'.preset[data-preset="{preset}"]')
+        expect(lab.page.locator("#param-count")).to_contain_text(
+            f"{trainable:,} trainable parameters")
+    # A sigmoid layer keeps its batch normalisation's scale (the count goes up by 30).
+    lab.page.click('.preset[data-preset="dense-sigmoid"]')
+    lab.page.select_option("#add-layer-type", "batchnorm")
+    lab.page.click("#add-layer")
+    spec = parse_mnist_spec({"preset": "dense-sigmoid", "layers": [
+        *PRESETS["dense-sigmoid"]["layers"], {"type": "batchnorm"}]})
+    model = build_model(spec).model
+    assert isinstance(model.layers[-3], keras.layers.BatchNormalization)
+    trainable = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
+    expect(lab.page.locator("#param-count")).to_contain_text(f"{trainable:,} trainable parameters")

@@ -47,10 +47,11 @@ export function reportedAccuracy(text) {
 
 /**
  * Each layer's output shape and trainable parameters, as Keras builds the model (dense
- * and conv layers followed by batch normalisation have no bias; convolutions use "same"
+ * and conv layers followed by batch normalisation have no bias, and after a ReLU or
+ * linear layer batch normalisation keeps only its offset; convolutions use "same"
  * padding). Errors name what the server would reject.
  */
-export function describeLayers(layers) {
+export function describeLayers(layers, activation = "relu") {
   let side = 28;
   let channels = 1;
   let flat = null; // units once flattened
@@ -85,11 +86,12 @@ export function describeLayers(layers) {
         if (side < 1) error = "the image has shrunk below 1×1 pixel";
         break;
       case "batchnorm": {
-        const previous = layers[i - 1]?.type;
-        if (previous !== "dense" && previous !== "conv") {
+        const previous = layers[i - 1];
+        if (previous?.type !== "dense" && previous?.type !== "conv") {
           error = "batch normalisation follows a dense or conv layer";
         }
-        params = 2 * (flat ?? channels);
+        const offsetOnly = ["relu", "linear"].includes(previous?.activation ?? activation);
+        params = (offsetOnly ? 1 : 2) * (flat ?? channels);
         break;
       }
       default:
@@ -342,8 +344,8 @@ export class ModelEditor {
   }
 
   renderSummary() {
-    const { layers } = this.values;
-    const { rows, total } = describeLayers(layers);
+    const { layers, activation } = this.values;
+    const { rows, total } = describeLayers(layers, activation);
     const items = this.$("layers").children;
     rows.forEach((row, i) => {
       const item = items[i];
