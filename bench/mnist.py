@@ -1,5 +1,6 @@
 """MNIST results: each preset trained through the run API (with a client watching its
-events, as the page does) and the same Keras model trained by plain `model.fit`.
+events and downloading its model every 3 s, as the lab page does) and the same Keras
+model trained by plain `model.fit`.
 
 Prints, per preset: test accuracy after the budget, seconds per epoch, and the same
 for `model.fit`, with the ratio of the two.
@@ -16,6 +17,8 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +42,36 @@ TARGETS = {"softmax": 0.92, "dense-relu-decay-dropout": 0.98, "conv": 0.989,
            "conv-big-dropout": 0.993, "conv-big-batchnorm": 0.994}
 
 
+class PageLikeWatcher:
+    """Downloads the run's model as the lab page does (model.json, then its weights, every
+    3 s) while a run trains: the server-side work of a page that is watching."""
+
+    def __init__(self, base: str, run_id: str, period: float = 3.0) -> None:
+        self.base, self.run_id, self.period = base, run_id, period
+        self.downloads = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+        self._thread.start()
+
+    def _watch(self) -> None:
+        prefix = f"/api/runs/{self.run_id}/"
+        while not self._stop.wait(self.period):
+            try:
+                manifest = call(self.base, "GET", prefix + "model.json")["weightsManifest"]
+                for group in manifest:
+                    for path in group["paths"]:
+                        with urllib.request.urlopen(self.base + prefix + path, timeout=60) as r:
+                            r.read()
+                self.downloads += 1
+            except urllib.error.HTTPError as error:
+                if error.code != 409:  # 409: no weights yet, as the page retries
+                    raise
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
 def through_the_api(base: str, preset: str, epochs: int,
                     images: int | None = None) -> tuple[float, float, float]:
     """(final and best test accuracy, seconds per epoch of 55,000 images) of a run watched
@@ -49,6 +82,7 @@ def through_the_api(base: str, preset: str, epochs: int,
         spec["trainImages"] = images
     run = call(base, "POST", "/api/runs", spec)
     stream = SSEStream(f"{base}/api/runs/{run['id']}/events", timeout=600)
+    watcher = PageLikeWatcher(base, run["id"])
     started = time.perf_counter()
     trained_from = None
     best = 0.0
@@ -60,6 +94,7 @@ def through_the_api(base: str, preset: str, epochs: int,
         if event.kind == "status" and event.data["state"] in ("finished", "diverged"):
             break
     elapsed = time.perf_counter() - (trained_from or (started, 0))[0]
+    watcher.close()
     stream.close()
     summary = call(base, "GET", f"/api/runs/{run['id']}")
     call(base, "DELETE", f"/api/runs/{run['id']}")
@@ -77,6 +112,7 @@ def steady_epoch_through_the_api(base: str, preset: str) -> tuple[float, float]:
     """
     run = call(base, "POST", "/api/runs", {"problem": "mnist", "preset": preset, "epochs": 3})
     stream = SSEStream(f"{base}/api/runs/{run['id']}/events", timeout=900)
+    watcher = PageLikeWatcher(base, run["id"])
     steps = call(base, "GET", f"/api/runs/{run['id']}")["stepsPerEpoch"]
     marks: list[tuple[float, int, float]] = []
     for event in stream:
@@ -85,6 +121,7 @@ def steady_epoch_through_the_api(base: str, preset: str) -> tuple[float, float]:
                           event.data["evaluationShare"]))
         if event.kind == "status" and event.data["state"] in ("finished", "diverged"):
             break
+    watcher.close()
     stream.close()
     call(base, "DELETE", f"/api/runs/{run['id']}")
     start = next(m for m in marks if m[1] >= steps)

@@ -120,6 +120,18 @@ def test_batch_normalisation_keeps_its_scale_before_a_saturating_activation() ->
     assert norm.scale  # sigmoid(γx + β) is not a rescaled sigmoid(x + β): γ matters
 
 
+def test_a_seed_names_the_initial_weights() -> None:
+    def weights(seed: int) -> list[np.ndarray]:
+        return build_model(parse_mnist_spec({"preset": "conv", "seed": seed})).model.get_weights()
+
+    same, other = weights(3), weights(4)
+    assert all(np.array_equal(a, b) for a, b in zip(weights(3), same, strict=True))
+    kernels = [(a, b) for a, b in zip(same, other, strict=True) if a.ndim > 1]
+    assert all(not np.array_equal(a, b) for a, b in kernels)
+    # Each layer draws its own numbers (a shared seed would repeat the first values).
+    assert same[0].ravel()[0] != same[2].ravel()[0]
+
+
 def test_the_code_shown_builds_the_same_model() -> None:
     for name in PRESETS:
         built = build_model(parse_mnist_spec({"preset": name}))

@@ -38,15 +38,20 @@ class DecayToFloor(keras.optimizers.schedules.LearningRateSchedule):
         return {"start": self.start, "floor": self.floor, "steps": self.steps}
 
 
-def _init(kind: str, activation: str) -> tuple[Any, Any, str, str]:
-    """Kernel and bias initializers (and their code) as the talk sets them."""
+def _init(kind: str, activation: str, seed: int) -> tuple[Any, Any, str, str]:
+    """Kernel and bias initializers (and their code) as the talk sets them.
+
+    Random ones take the run's seed (per layer), so a seed names one whole run: the
+    same start, the same order, the same curves. The code shown leaves seeds out.
+    """
     if kind == "zeros":
         return "zeros", "zeros", '"zeros"', '"zeros"'
     if kind == "glorot":
-        return "glorot_uniform", "zeros", '"glorot_uniform"', '"zeros"'
+        return (keras.initializers.GlorotUniform(seed=seed), "zeros", '"glorot_uniform"',
+                '"zeros"')
     bias = 0.1 if activation == "relu" else 0.0
     return (
-        keras.initializers.TruncatedNormal(stddev=0.1),
+        keras.initializers.TruncatedNormal(stddev=0.1, seed=seed),
         keras.initializers.Constant(bias),
         "keras.initializers.TruncatedNormal(stddev=0.1)",
         f"keras.initializers.Constant({bias})",
@@ -67,6 +72,9 @@ def build_model(model_spec: dict[str, Any]) -> BuiltModel:
     code = ["model = keras.Sequential([", "    keras.Input(shape=(28, 28, 1)),"]
     image = True  # the tensor is still 28×28×channels
 
+    def seed_of(index: int) -> int:
+        return (model_spec["seed"] * 1000 + index) % (2**31 - 1)
+
     def add(layer: keras.layers.Layer, line: str) -> None:
         built.append(layer)
         code.append(f"    {line},")
@@ -82,7 +90,7 @@ def build_model(model_spec: dict[str, Any]) -> BuiltModel:
         followed_by_norm = i + 1 < len(entries) and entries[i + 1]["type"] == "batchnorm"
         act = entry.get("activation") or activation
         if kind in ("dense", "conv"):
-            kernel, bias, kernel_code, bias_code = _init(model_spec["init"], act)
+            kernel, bias, kernel_code, bias_code = _init(model_spec["init"], act, seed_of(i))
             # Batch normalisation replaces the bias and comes before the activation.
             layer_act, use_bias = (None, False) if followed_by_norm else (act, True)
             options = f'activation="{layer_act}"' if layer_act else "use_bias=False"
@@ -119,9 +127,10 @@ def build_model(model_spec: dict[str, Any]) -> BuiltModel:
                 raise ValueError("max-pooling needs an image; it cannot follow a dense layer")
             add(layers.MaxPooling2D(entry["size"]), f'layers.MaxPooling2D({entry["size"]})')
         elif kind == "dropout":
-            add(layers.Dropout(entry["rate"]), f'layers.Dropout({entry["rate"]})')
+            add(layers.Dropout(entry["rate"], seed=seed_of(i)), f'layers.Dropout({entry["rate"]})')
     flatten()
-    kernel, bias, kernel_code, bias_code = _init(model_spec["init"], "softmax")
+    kernel, bias, kernel_code, bias_code = _init(model_spec["init"], "softmax",
+                                                 seed_of(len(entries)))
     add(layers.Dense(NUM_CLASSES, activation="softmax", kernel_initializer=kernel,
                      bias_initializer=bias, name="digits"),
         f'layers.Dense(10, activation="softmax", kernel_initializer={kernel_code}, '
