@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import pytest
 
+from server.mnist.job import EVAL_BUDGET as BUDGET
 from server.mnist.schedule import SAMPLE_EVERY_S, EvaluationSchedule
 
-BUDGET = 0.08
 
-
-def _schedule(budget: float = BUDGET) -> EvaluationSchedule:
-    return EvaluationSchedule(budget=budget, full_size=10_000, sample_size=1_000)
+def _schedule(budget: float = BUDGET, steps_per_epoch: int = 550) -> EvaluationSchedule:
+    return EvaluationSchedule(budget=budget, full_size=10_000, sample_size=1_000,
+                              steps_per_epoch=steps_per_epoch)
 
 
 def _simulate(batch_s: float, full_s: float, sample_s: float, steps_per_epoch: int,
               epochs: int, chunk: int, budget: float = BUDGET) -> tuple[EvaluationSchedule, list]:
     """A run as the job drives it, on a simulated clock with fixed costs."""
-    schedule = _schedule(budget)
+    schedule = _schedule(budget, steps_per_epoch)
     now, step, done = 0.0, 0, []
     total = steps_per_epoch * epochs
     while step < total:
@@ -34,7 +34,7 @@ def _simulate(batch_s: float, full_s: float, sample_s: float, steps_per_epoch: i
 
 
 def test_a_full_evaluation_waits_until_training_has_earned_it() -> None:
-    schedule = _schedule()
+    schedule = _schedule(budget=0.06)
     schedule.evaluated(1.2, full=True, at=0.0)
     schedule.trained(10.0, 100)
     assert not schedule.full_affordable()  # 2.4 s of evaluation for 10 s of training
@@ -43,7 +43,7 @@ def test_a_full_evaluation_waits_until_training_has_earned_it() -> None:
 
 
 def test_samples_never_spend_the_reserve_of_the_epoch_end_evaluation() -> None:
-    schedule = _schedule()
+    schedule = _schedule(budget=0.06)
     schedule.evaluated(1.0, full=True, at=0.0)
     schedule.trained(20.0, 500)  # budget 1.2 s, 1.0 s spent
     # 100 batches left (4 s): the epoch end will allow 1.44 s; 1.0 + 0.1 + 1.0 does not fit.
@@ -84,8 +84,22 @@ def test_a_talk_length_run_stays_in_budget_and_evaluates_most_epochs(
     # A fresh confusion matrix at every epoch end the budget can pay for.
     affordable = min(17, BUDGET * schedule.train_s / full_s)
     assert len(full_at) >= affordable - 1
+    # An epoch's budget does not cover a full evaluation here: no samples take from it
+    # (the one before the first measurement aside).
+    assert len([kind for kind, _ in done if kind == "sample"]) <= 1
+
+
+def test_samples_move_the_test_curve_when_an_epoch_can_pay_for_more_than_its_full_one() -> None:
+    # A full evaluation at 2.6% of an epoch: every epoch ends with one, and samples fill
+    # the rest of the budget, at most one a second.
+    schedule, done = _simulate(0.035, 0.5, 0.05, steps_per_epoch=550, epochs=17, chunk=6)
+    full_at = [step for kind, step in done if kind == "full"]
+    assert full_at == [550 * n for n in range(1, 18)]
     samples = [step for kind, step in done if kind == "sample"]
-    assert samples, "the test curve moves between epochs"
+    spare = BUDGET * schedule.train_s - len(full_at) * 0.5
+    assert len(samples) >= 0.8 * spare / 0.05
+    assert all(550 * n not in samples for n in range(1, 18))
+    assert schedule.eval_s - 0.5 <= BUDGET * schedule.train_s
 
 
 def test_on_a_small_subset_full_evaluations_are_spaced_out_not_squeezed_in() -> None:

@@ -35,7 +35,10 @@ from server.mnist.schedule import EvaluationSchedule
 from server.mnist.trainer import MnistTrainer
 from server.runs import Progress
 
-EVAL_BUDGET = 0.08  # share of training time spent evaluating (the issue allows 10%)
+# Share of training time spent evaluating. The issue allows 10%, but the whole run must
+# stay within 1.10 × model.fit, and the convolutional models train about as fast as fit:
+# 5% still scores all 10,000 test images about once an epoch on those.
+EVAL_BUDGET = 0.05
 SAMPLE_SIZE = 1000  # test images in a quick evaluation
 METRICS_PERIOD_S = 0.2
 PANELS_PERIOD_S = 1.0
@@ -77,7 +80,8 @@ class MnistJob:
         self._bands: dict[str, dict[str, list[Any]]] = {}
         self._last_batch: tuple[np.ndarray, np.ndarray] | None = None
         self._chunk = 1
-        self._schedule = EvaluationSchedule(EVAL_BUDGET, len(data.x_test), SAMPLE_SIZE)
+        self._schedule = EvaluationSchedule(EVAL_BUDGET, len(data.x_test), SAMPLE_SIZE,
+                                            self._steps_per_epoch)
         self._last_panels = 0.0
         self._traced = False
 

@@ -4,8 +4,8 @@ Scoring the 10,000 test images costs a third of a training epoch's compute per
 10,000 images, so evaluating after every batch would halve training speed. The
 schedule keeps all evaluation within a share of the time spent training: a full
 evaluation at an epoch's end when the budget has room for it, and quick ones on a
-fixed sample in between, only from the budget left after reserving the next
-epoch-end evaluation. Plain arithmetic on measured seconds; no clock of its own.
+fixed sample in between, only from what an epoch's budget has left over after
+its full evaluation. Plain arithmetic on measured seconds; no clock of its own.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 SAMPLE_EVERY_S = 1.0  # at most one sample evaluation per second
+FULL_COST_MARGIN = 0.2
 
 
 @dataclass
@@ -23,6 +24,7 @@ class EvaluationSchedule:
     budget: float  # evaluation seconds allowed per training second
     full_size: int  # images in a full evaluation
     sample_size: int  # images in a sample evaluation
+    steps_per_epoch: int
     train_s: float = 0.0
     eval_s: float = 0.0
     batches: int = 0
@@ -39,9 +41,7 @@ class EvaluationSchedule:
         if full:
             self.full_cost = seconds
         else:
-            # The first call includes tracing the function: keep the smaller, steady cost.
-            self.sample_cost = seconds if self.sample_cost is None else min(
-                self.sample_cost, seconds)
+            self.sample_cost = seconds
             self.last_sample_at = at
 
     @property
@@ -61,12 +61,22 @@ class EvaluationSchedule:
         return self.eval_s + self.full_estimate() <= self.budget * self.train_s
 
     def sample_affordable(self, now: float, batches_left_in_epoch: int) -> bool:
-        """Between epoch ends: a sample evaluation, if the epoch-end one stays affordable."""
+        """Between epoch ends: a sample evaluation, only from what an epoch's budget has
+        left over after a full evaluation, and only if the coming one stays affordable.
+
+        Full evaluations come first: the exact accuracy, the confusion matrix and the
+        test digits all come from them.
+        """
         if now - self.last_sample_at < SAMPLE_EVERY_S or not self.batches:
             return False
         seconds_per_batch = self.train_s / self.batches
+        sample, full = self.sample_cost or 0.0, self.full_estimate()
+        if self.budget * self.steps_per_epoch * seconds_per_batch < full + sample:
+            return False  # not even one full evaluation an epoch fits: no samples
         at_epoch_end = self.budget * (self.train_s + batches_left_in_epoch * seconds_per_batch)
-        return self.eval_s + (self.sample_cost or 0.0) + self.full_estimate() <= at_epoch_end
+        # A margin: the rest of the epoch may train faster, or the full one run slower,
+        # than measured so far; a sample must never cost the epoch its full evaluation.
+        return self.eval_s + sample + full * (1 + FULL_COST_MARGIN) <= at_epoch_end
 
     def next_evaluation(self, now: float, batches_left_in_epoch: int,
                         finished: bool) -> Literal["full", "sample"] | None:
