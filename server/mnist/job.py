@@ -84,6 +84,7 @@ class MnistJob:
                                             self._steps_per_epoch)
         self._last_panels = 0.0
         self._traced = False
+        self._rate = learning_rate_of(spec)  # what the optimizer's schedule computes
 
     # -- read from request threads -----------------------------------------------------
 
@@ -233,7 +234,7 @@ class MnistJob:
         self._history["testLoss"].append(loss)
 
     def _learning_rate(self) -> float:
-        rate = learning_rate_of(self.spec)
+        rate = self._rate
         return rate.value_at(self._step) if isinstance(rate, DecayToFloor) else float(rate)
 
     def _publish_metrics(self, result: Any) -> None:

@@ -1,7 +1,7 @@
 """When an MNIST run may evaluate on the test set without slowing its training.
 
-Scoring the 10,000 test images costs a third of a training epoch's compute per
-10,000 images, so evaluating after every batch would halve training speed. The
+Scoring an image costs about a third of training on it, so scoring the 10,000 test
+images often would soon cost as much as the training itself. The
 schedule keeps all evaluation within a share of the time spent training: a full
 evaluation at an epoch's end when the budget has room for it, and quick ones on a
 fixed sample in between, only from what an epoch's budget has left over after
