@@ -188,13 +188,13 @@ def test_softmax_on_2000_digits_passes_80_percent_and_every_panel_has_data(
     assert "layers.Dense(10" in run["code"] and run["totalSteps"] == 100
     final = _wait(client, run["id"], "finished")
     assert final["testAccuracy"] > 0.80 and final["batch"] == 100
-    assert final["testImages"] == 10_000  # the closing evaluation is a full one
+    assert final["evaluatedImages"] == 10_000  # the closing evaluation is a full one
     assert final["evaluationShare"] > 0
     events = {e.kind: e for e in app.extensions["runs"].get(run["id"]).events.since(0)}
     assert {"status", "metrics", "panels", "evaluation"} <= set(events)
     metrics = events["metrics"].data
     assert set(metrics) >= {"epoch", "batch", "trainAccuracy", "trainLoss", "testAccuracy",
-                            "testLoss", "testImages", "evaluationShare"}
+                            "testLoss", "evaluatedImages", "evaluationShare"}
     panels = events["panels"].data
     batch = panels["batch"]
     assert len(base64.b64decode(batch["pixels"])) == 784 * len(batch["labels"])
@@ -223,6 +223,25 @@ def test_pause_step_trains_one_batch(client: FlaskClient) -> None:
     assert after == before + 1
     bad = client.patch(f"/api/runs/{run['id']}", json={"learningRate": 0.1})
     assert bad.status_code == 400 and bad.get_json()["field"] == "learningRate"
+
+
+def test_the_test_set_size_and_the_evaluated_images_are_separate_fields(
+        client: FlaskClient) -> None:
+    """A run's `testImages` (its test set) and the metric `evaluatedImages` (what the latest
+    figures come from) used to share a name, so a PATCH answered after the start-up sample
+    said the run had 1,000 test images and the lab page called its full evaluations samples."""
+    run = client.post("/api/runs?state=paused", json={
+        "problem": "mnist", "trainImages": 500, "epochs": 1}).get_json()
+    assert run["testImages"] == 10_000
+    deadline = time.monotonic() + 60
+    while "evaluatedImages" not in (summary := client.get(f"/api/runs/{run['id']}").get_json()):
+        assert time.monotonic() < deadline, "the start-up evaluation did not happen"
+        time.sleep(0.05)
+    assert summary["evaluatedImages"] == 1_000 and summary["testImages"] == 10_000
+    patched = client.patch(f"/api/runs/{run['id']}", json={"state": "running"}).get_json()
+    assert patched.get("testImages", 10_000) == 10_000
+    final = _wait(client, run["id"], "finished")
+    assert final["evaluatedImages"] == final["testImages"] == 10_000
 
 
 def _predict_in_node(directory: Path, images: np.ndarray) -> np.ndarray:

@@ -228,7 +228,7 @@ class MnistJob:
 
     def _record_test(self, loss: float, accuracy: float, images: int) -> None:
         with self._lock:
-            self._metrics.update(testLoss=loss, testAccuracy=accuracy, testImages=images)
+            self._metrics.update(testLoss=loss, testAccuracy=accuracy, evaluatedImages=images)
         self._history["testIteration"].append(self._step)
         self._history["testAccuracy"].append(accuracy)
         self._history["testLoss"].append(loss)
@@ -253,7 +253,7 @@ class MnistJob:
             )
             payload = {key: self._metrics.get(key) for key in (
                 "epoch", "batch", "trainAccuracy", "trainLoss", "testAccuracy", "testLoss",
-                "testImages", "learningRate", "evaluationShare")}
+                "evaluatedImages", "learningRate", "evaluationShare")}
         if self._events is not None:
             self._events.publish("metrics", payload, coalesce=True)
 

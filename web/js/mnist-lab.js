@@ -92,9 +92,9 @@ function showMetrics(m) {
   $("epoch").textContent = `${m.epoch.toFixed(2)} / ${run.spec.epochs}`;
   $("iteration").textContent = `${formatCount(m.batch)} / ${formatCount(run.totalSteps)}`;
   $("test-accuracy").textContent = percent(m.testAccuracy);
-  $("accuracy-note").textContent = Number.isFinite(m.testImages)
-    ? m.testImages === run.testImages ? `(all ${formatCount(m.testImages)} images)`
-      : `(${formatCount(m.testImages)}-image sample)`
+  $("accuracy-note").textContent = Number.isFinite(m.evaluatedImages)
+    ? m.evaluatedImages === run.testImages ? `(all ${formatCount(m.evaluatedImages)} images)`
+      : `(${formatCount(m.evaluatedImages)}-image sample)`
     : "";
   $("accuracy-note").title = Number.isFinite(m.evaluationShare)
     ? `Evaluating has taken ${(m.evaluationShare * 100).toFixed(1)}% of training time` : "";
@@ -172,7 +172,10 @@ async function startRun() {
       return;
     }
     // api.createRun asks for a paused run (the playground's way); the lab trains at once.
-    if (run.state === "paused") run = { ...run, ...(await api.patchRun(run.id, { state: "running" })) };
+    // Only the state is taken from the answer: the run's description stays as created.
+    if (run.state === "paused") {
+      run = { ...run, state: (await api.patchRun(run.id, { state: "running" })).state };
+    }
     release();
     attach(run);
     lab.status.set("message", "");
