@@ -115,7 +115,11 @@ def test_default_configuration_matches_the_spec(playground: Playground) -> None:
     assert page.locator("path.link").count() == 2 * 4 + 4 * 2 + 2 * 1
     expect(page.locator("#layer-count")).to_have_text("2 hidden layers")
 
-    # Numbers are the server's: epoch and both losses (three decimals).
+    # Numbers are the server's: epoch and both losses (three decimals). A paused run computes
+    # its untrained network's losses just after it is created: on a busy machine, after the
+    # page got ready.
+    run = pg.wait_until(lambda: (r := pg.server_run())["trainLoss"] is not None and r,
+                        message="the untrained network's losses")
     assert pg.epoch() == run["epoch"]
     expect(page.locator("#epoch")).to_have_text(re.compile(r"^\d{3},\d{3}$"))
     expect(page.locator("#loss-train")).to_have_text(f"{run['trainLoss']:.3f}")
