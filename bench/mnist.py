@@ -194,6 +194,15 @@ def main() -> None:
     base = f"http://127.0.0.1:{server.effective_port}"
     data = load_mnist(args.mnist)
 
+    try:
+        run_mode(args, base, data)
+    finally:
+        shutdown(app)
+        server.close()
+
+
+def run_mode(args: argparse.Namespace, base: str, data: Any) -> None:
+    """The table the arguments ask for: speed, seed spread, or accuracy with model.fit."""
     header = (f"{'preset':<26} {'target':>7} {'accuracy':>9} {'best':>7} {'s/epoch':>8} "
               f"{'fit acc.':>9} {'fit s/ep':>9} {'ratio':>6}")
     if args.speed:
@@ -205,13 +214,9 @@ def main() -> None:
             _, fit_seconds = with_model_fit(data, preset, 2)
             print(f"{preset:<26} {seconds:>8.2f} {share:>6.1%} {fit_seconds:>9.2f} "
                   f"{seconds / fit_seconds:>6.2f}", flush=True)
-        shutdown(app)
-        server.close()
         return
     if args.seeds:
         seed_spread(base, args.presets, args.epochs, args.seeds)
-        shutdown(app)
-        server.close()
         return
     print(f"MNIST, {args.epochs} epochs of 55,000 in batches of 100, {os.cpu_count()} cores")
     print(header)
@@ -226,8 +231,6 @@ def main() -> None:
             shown = f"{fit_accuracy:>9.2%}" if fit_epochs == args.epochs else f"{'-':>9}"
             line += f" {shown} {fit_seconds:>9.2f} {seconds / fit_seconds:>6.2f}"
         print(line, flush=True)
-    shutdown(app)
-    server.close()
 
 
 if __name__ == "__main__":

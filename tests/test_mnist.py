@@ -244,6 +244,25 @@ def test_the_test_set_size_and_the_evaluated_images_are_separate_fields(
     assert final["evaluatedImages"] == final["testImages"] == 10_000
 
 
+@pytest.mark.parametrize("spec", [
+    {"problem": "mnist", "trainImages": 500, "epochs": 1},
+    {"problem": "classification", "dataset": "xor"},
+    {"problem": "curve", "dataset": "mystery"},
+])
+def test_no_job_metric_shadows_a_field_of_its_run(client: FlaskClient, app: Any,
+                                                  spec: dict) -> None:
+    """A run's summary merges its job's metrics, and its details the job's description:
+    a metric with a description's name overwrites it in one answer and not the other."""
+    run = client.post("/api/runs", json=spec).get_json()
+    job = app.extensions["runs"].get(run["id"]).job
+    deadline = time.monotonic() + 60
+    while not (metrics := job.metrics()) or all(v is None for v in metrics.values()):
+        assert time.monotonic() < deadline, "the job published no metrics"
+        time.sleep(0.05)
+    assert set(metrics) & set(job.describe()) == set()
+    client.delete(f"/api/runs/{run['id']}")
+
+
 def _predict_in_node(directory: Path, images: np.ndarray) -> np.ndarray:
     (directory / "inputs.json").write_text(json.dumps(images.tolist()))
     subprocess.run(["node", str(REPO_ROOT / "tests/node/predict_layers_model.mjs"),
