@@ -145,6 +145,61 @@ def test_the_code_shown_builds_the_same_model() -> None:
         assert shown.count_params() == built.model.count_params(), name
 
 
+def test_the_convolutional_presets_shift_their_training_digits_and_the_rest_do_not() -> None:
+    shifts = {name: parse_mnist_spec({"preset": name})["shift"] for name in PRESETS}
+    assert shifts == {name: 2 if name.startswith("conv") else 0 for name in PRESETS}
+    assert parse_mnist_spec({"preset": "conv", "shift": 0})["shift"] == 0  # the talk's recipe
+    plain = build_model(parse_mnist_spec({"preset": "conv", "shift": 0}))
+    assert "RandomTranslation" not in plain.code
+    assert not any(isinstance(la, layers.RandomTranslation) for la in plain.model.layers)
+
+
+def test_the_catalogue_publishes_the_shift_limit_and_each_presets_shift(
+        client: FlaskClient) -> None:
+    mnist = client.get("/api/catalog").get_json()["mnist"]
+    assert mnist["limits"]["shift"] == {"min": 0, "max": 4}
+    assert {p["key"]: p["spec"]["shift"] for p in mnist["presets"]} == {
+        name: parse_mnist_spec({"preset": name})["shift"] for name in PRESETS}
+
+
+def test_a_shifted_digit_is_moved_whole_pixels_with_black_filling_in() -> None:
+    """Nearest-pixel shifts keep strokes crisp: each training image is the digit moved by
+    at most 2 px each way, never blurred or wrapped around."""
+    model = build_model(parse_mnist_spec({"preset": "conv", "seed": 5})).model
+    shift = model.layers[0]
+    assert isinstance(shift, layers.RandomTranslation)
+    digits = load_mnist(MNIST_PATH).x_test[:32].astype(np.float32)[..., None] / 255
+    moved = shift(digits, training=True).numpy()
+    assert np.array_equal(shift(digits, training=False).numpy(), digits)
+    offsets = set()
+    for before, after in zip(digits[..., 0], moved[..., 0], strict=True):
+        padded = np.pad(before, 2)
+        found = [(dy, dx) for dy in range(-2, 3) for dx in range(-2, 3)
+                 if np.array_equal(padded[2 - dy:30 - dy, 2 - dx:30 - dx], after)]
+        assert found, "not a whole-pixel shift of at most 2 px"
+        offsets.add(found[0])
+    assert len(offsets) > 5  # each image its own shift
+
+
+def test_the_exported_model_leaves_the_shift_out_and_predicts_the_same() -> None:
+    spec = parse_mnist_spec({"preset": "conv-big-dropout", "seed": 2})
+    trained, exported = build_model(spec).model, build_model(spec, for_export=True).model
+    assert [type(la).__name__ for la in trained.layers][1:] == [
+        type(la).__name__ for la in exported.layers]
+    exported.set_weights(trained.get_weights())
+    digits = load_mnist(MNIST_PATH).x_test[:8].astype(np.float32)[..., None] / 255
+    assert np.array_equal(trained(digits, training=False).numpy(), exported(digits).numpy())
+    # While training the shift is live: the same digits give other outputs.
+    assert not np.allclose(trained(digits, training=True).numpy(), exported(digits).numpy())
+
+
+def test_a_run_saved_before_the_shift_option_builds_without_it() -> None:
+    spec = parse_mnist_spec({"preset": "conv"})
+    del spec["shift"]
+    assert not any(isinstance(la, layers.RandomTranslation)
+                   for la in build_model(spec).model.layers)
+
+
 def test_the_decay_goes_from_start_to_floor() -> None:
     schedule = DecayToFloor(0.003, 0.0001, 2000)
     assert float(schedule(0)) == pytest.approx(0.003)
@@ -169,6 +224,8 @@ def test_the_decay_goes_from_start_to_floor() -> None:
     ({"batchSize": 0}, "batchSize"),
     ({"epochs": 1000}, "epochs"),
     ({"trainImages": 50}, "trainImages"),
+    ({"shift": 5}, "shift"),
+    ({"shift": 1.5}, "shift"),
     ({"colour": "red"}, "colour"),
 ])
 def test_bad_mnist_specs_are_400_naming_the_field(client: FlaskClient, raw: dict,
@@ -273,7 +330,7 @@ def _predict_in_node(directory: Path, images: np.ndarray) -> np.ndarray:
 
 @pytest.mark.parametrize("preset", ["conv", "conv-big-dropout", "conv-big-batchnorm"])
 def test_exported_convolutional_presets_match_keras_in_node(preset: str, tmp_path: Path) -> None:
-    model = build_model(parse_mnist_spec({"preset": preset})).model
+    model = build_model(parse_mnist_spec({"preset": preset}), for_export=True).model
     rng = np.random.default_rng(3)
     # Non-trivial weights everywhere, batch-norm statistics included.
     model.set_weights([rng.normal(0, 0.2, w.shape).astype(np.float32)
@@ -298,6 +355,22 @@ def test_the_export_zip_states_the_preprocessing(client: FlaskClient) -> None:
     model = json.loads(archive.read("model.json"))
     assert model["modelTopology"]["config"]["layers"][0]["config"]["batch_input_shape"] == [
         None, 28, 28, 1]
+
+
+def test_a_shifted_run_exports_its_model_without_the_shift_and_says_so(
+        client: FlaskClient) -> None:
+    run = client.post("/api/runs", json={
+        "problem": "mnist", "preset": "conv", "trainImages": 500, "epochs": 1}).get_json()
+    assert run["spec"]["shift"] == 2 and "layers.RandomTranslation(2 / 28" in run["code"]
+    _wait(client, run["id"], "finished")
+    served = client.get(f"/api/runs/{run['id']}/model.json").get_json()
+    archive = zipfile.ZipFile(io.BytesIO(client.get(f"/api/runs/{run['id']}/export.zip").data))
+    for topology in (served["modelTopology"],
+                     json.loads(archive.read("model.json"))["modelTopology"]):
+        kinds = [layer["class_name"] for layer in topology["config"]["layers"]]
+        assert kinds[:2] == ["InputLayer", "Conv2D"] and "RandomTranslation" not in kinds
+    metadata = json.loads(archive.read("metadata.json"))
+    assert "±2 px" in metadata["training"] and "leaves it out" in metadata["training"]
 
 
 def test_model_json_before_the_first_weights_is_409_with_retry_after(client: FlaskClient,

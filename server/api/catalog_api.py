@@ -33,7 +33,7 @@ from server.datasets import DATASETS
 from server.features import FEATURES
 from server.mnist.models import PRESETS
 from server.mnist.spec import ACTIVATIONS as MNIST_ACTIVATIONS
-from server.mnist.spec import INITS, LAYER_LIMITS, MAX_LAYERS, MAX_TRAIN_IMAGES
+from server.mnist.spec import INITS, LAYER_LIMITS, MAX_LAYERS, MAX_SHIFT, MAX_TRAIN_IMAGES
 from server.optimizers import OPTIMIZERS
 
 bp = Blueprint("catalog", __name__)
@@ -92,7 +92,8 @@ def build_catalog(config: Config) -> dict[str, Any]:
             "maxLayers": MAX_LAYERS,
             "limits": {"batchSize": {"min": 1, "max": 1000}, "epochs": {"min": 1, "max": 200},
                        "trainImages": {"min": 100, "max": MAX_TRAIN_IMAGES},
-                       "learningRate": {"min": 1e-6, "max": 10.0}},
+                       "learningRate": {"min": 1e-6, "max": 10.0},
+                       "shift": {"min": 0, "max": MAX_SHIFT}},
         },
         "curve": curve_catalog(),
     }

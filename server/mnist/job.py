@@ -122,16 +122,23 @@ class MnistJob:
                     self._history[key] = list(values)
 
     def build_export_model(self) -> keras.Model:
-        return build_model(self.spec).model
+        return build_model(self.spec, for_export=True).model
 
     def export_metadata(self) -> dict[str, Any]:
-        return {
+        metadata = {
             "spec": self.spec,
             "input": PREPROCESSING,
             "output": "10 softmax probabilities, for the digits 0 to 9 in order",
             "code": self.code,
             **self.metrics(),
         }
+        if self.spec.get("shift"):
+            metadata["training"] = (
+                f"Training digits were shifted at random by up to ±{self.spec['shift']} px "
+                "(the code's RandomTranslation layer). It acts only while training, so the "
+                "exported model leaves it out: same weights, same predictions."
+            )
+        return metadata
 
     # -- the run's training thread ---------------------------------------------------------
 

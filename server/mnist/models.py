@@ -64,8 +64,13 @@ class BuiltModel:
     code: str
 
 
-def build_model(model_spec: dict[str, Any]) -> BuiltModel:
-    """The Keras model for a validated MNIST spec, and the code that defines it."""
+def build_model(model_spec: dict[str, Any], *, for_export: bool = False) -> BuiltModel:
+    """The Keras model for a validated MNIST spec, and the code that defines it.
+
+    `for_export` leaves out the training-only shift layer: it does nothing at inference,
+    has no weights, and TensorFlow.js has no such layer, so the exported model is the
+    same network with the same weights, minus that one line.
+    """
     activation = model_spec["activation"]
     entries: list[dict[str, Any]] = list(model_spec["layers"])
     built: list[keras.layers.Layer] = [keras.Input(shape=INPUT_SHAPE, name="image")]
@@ -78,6 +83,20 @@ def build_model(model_spec: dict[str, Any]) -> BuiltModel:
     def add(layer: keras.layers.Layer, line: str) -> None:
         built.append(layer)
         code.append(f"    {line},")
+
+    shift = model_spec.get("shift", 0)  # runs saved before the option have none
+    if shift:
+        # Each training digit moved by up to ±shift pixels, anew in every batch: the model
+        # sees more varied digits than the 55,000 and overfits less. Nearest-pixel
+        # sampling keeps the strokes crisp; the border fills with black, like MNIST's.
+        code.append(f"    # training only: each digit shifted at random by up to ±{shift} px")
+        line = (f"layers.RandomTranslation({shift} / 28, {shift} / 28, "
+                'fill_mode="constant", interpolation="nearest")')
+        if for_export:
+            code.append(f"    {line},")
+        else:
+            add(layers.RandomTranslation(shift / 28, shift / 28, fill_mode="constant",
+                                         interpolation="nearest", seed=seed_of(999)), line)
 
     def flatten() -> None:
         nonlocal image
@@ -198,6 +217,11 @@ def _conv(*shapes: tuple[int, int, int], norm: bool = False) -> list[dict[str, A
 
 _DECAY = {"to": 0.0001, "steps": 2000}
 _TALK_BUDGET = 17  # 10,000 batches of 100 ≈ 17 epochs of 60,000
+# Not in the talk: the convolutional presets shift their training digits by up to ±2 px.
+# With the talk's recipe alone they land a little under its figures in Keras (conv-big-
+# dropout 99.0–99.2% over five seeds, against 99.3%); with the shifts, above them. The
+# learner sets 0 to see the talk's recipe exactly.
+_SHIFT = 2
 
 PRESETS: dict[str, dict[str, Any]] = {
     "softmax": {
@@ -234,13 +258,13 @@ PRESETS: dict[str, dict[str, Any]] = {
         "title": "f. Convolutional", "reported": "98.9%",
         "layers": [*_conv((5, 4, 1), (4, 8, 2), (4, 12, 2)), *_dense(200)],
         "activation": "relu", "init": "truncated-normal", "optimizer": "adam",
-        "learningRate": 0.003, "learningRateDecay": _DECAY,
+        "learningRate": 0.003, "learningRateDecay": _DECAY, "shift": _SHIFT,
     },
     "conv-big-dropout": {
         "title": "g. Bigger convolutional + dropout", "reported": "99.3%",
         "layers": [*_conv((6, 6, 1), (5, 12, 2), (4, 24, 2)), *_dense(200, dropout=0.25)],
         "activation": "relu", "init": "truncated-normal", "optimizer": "adam",
-        "learningRate": 0.003, "learningRateDecay": _DECAY,
+        "learningRate": 0.003, "learningRateDecay": _DECAY, "shift": _SHIFT,
     },
     "conv-big-batchnorm": {
         "title": "h. + batch normalisation", "reported": "99.5%",
@@ -250,9 +274,11 @@ PRESETS: dict[str, dict[str, Any]] = {
         "activation": "relu", "init": "truncated-normal", "optimizer": "adam",
         # Batch normalisation takes a higher rate: the talk's 0.02 → 0.0001 over 1,600 steps.
         "learningRate": 0.02, "learningRateDecay": {"to": 0.0001, "steps": 1600},
+        "shift": _SHIFT,
     },
 }
 for _preset in PRESETS.values():
+    _preset.setdefault("shift", 0)
     _preset.setdefault("batchSize", 100)
     _preset.setdefault("epochs", _TALK_BUDGET)
 

@@ -20,8 +20,9 @@ LAYER_LIMITS = {
     "batchnorm": {},
 }
 FIELDS = ("problem", "preset", "layers", "activation", "init", "optimizer", "learningRate",
-          "learningRateDecay", "batchSize", "epochs", "trainImages", "seed")
+          "learningRateDecay", "shift", "batchSize", "epochs", "trainImages", "seed")
 MAX_TRAIN_IMAGES = 55_000
+MAX_SHIFT = 4  # pixels: beyond that a digit's strokes leave the 28×28 field
 
 
 def _layer(index: int, entry: Any) -> dict[str, Any]:
@@ -101,6 +102,7 @@ def parse_mnist_spec(raw: dict[str, Any]) -> dict[str, Any]:
                 "steps": whole_number("learningRateDecay.steps", decay["steps"], 1, 1_000_000),
             }
         spec["learningRateDecay"] = decay
+    spec["shift"] = whole_number("shift", raw.get("shift", spec["shift"]), 0, MAX_SHIFT)
     spec["batchSize"] = whole_number("batchSize", raw.get("batchSize", spec["batchSize"]), 1, 1000)
     spec["epochs"] = whole_number("epochs", raw.get("epochs", spec["epochs"]), 1, 200)
     spec["trainImages"] = whole_number("trainImages", raw.get("trainImages", MAX_TRAIN_IMAGES),

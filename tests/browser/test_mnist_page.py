@@ -128,6 +128,7 @@ def test_softmax_run_fills_the_panels_and_reads_a_drawn_one(lab: MnistLab) -> No
     posts = [r for r in lab.requests if r[0] == "POST" and re.fullmatch(r"/api/runs(\?.*)?", r[1])]
     body = posts[-1][2]
     assert body["problem"] == "mnist" and body["preset"] == "softmax"
+    assert body["shift"] == 0  # the dense and softmax presets train on the digits as they are
     assert body["trainImages"] == 2000 and body["epochs"] == 10 and body["layers"] == []
     expect(page.locator("#code")).to_contain_text('layers.Dense(10, activation="softmax"')
     expect(page.locator("#export")).to_have_attribute("href", f"/api/runs/{run_id}/export.zip")
@@ -243,6 +244,17 @@ def test_layer_editor_builds_the_run_and_shows_rejections(lab: MnistLab) -> None
     assert lab.probe("runId") is None
     page.click('#layers > li >> nth=4 >> button[title="Remove"]')
 
+    # The convolutional presets shift their training digits by ±2 px; more than 4 is refused.
+    expect(page.locator("#shift")).to_have_value("2")
+    expect(page.locator('.preset[data-preset="conv"] .preset-reported')).to_have_text(
+        "the talk reports 98.9% · + digits shifted ±2 px")
+    lab.set_field("#shift", "9")
+    page.click("#start")
+    expect(page.locator("#error")).to_contain_text("shift")
+    expect(page.locator("#shift")).to_have_class(re.compile("invalid-field"))
+    assert lab.probe("runId") is None
+    lab.set_field("#shift", "1")
+
     lab.set_field("#train-images", "500")
     lab.set_field("#epochs", "1")
     previous = lab.probe("runId")  # (lab.start would click the preset and undo the edits)
@@ -258,7 +270,10 @@ def test_layer_editor_builds_the_run_and_shows_rejections(lab: MnistLab) -> None
         {"type": "dropout", "rate": 0.25},
     ]
     assert body["learningRateDecay"] == {"to": 0.0001, "steps": 2000}
+    assert body["shift"] == 1
     assert lab.server_run(run_id)["spec"]["layers"] == body["layers"]
+    assert lab.server_run(run_id)["spec"]["shift"] == 1
+    expect(page.locator("#code")).to_contain_text("layers.RandomTranslation(1 / 28, 1 / 28")
     expect(page.locator("#code")).to_contain_text("layers.Dropout(0.25)")
     expect(page.locator("#code")).to_contain_text("layers.Dense(100,")
 

@@ -1,6 +1,7 @@
 // The preset picker and the model editor: the talk's ladder (from the catalogue) and the
 // learner's changes to it (layers, activation, optimizer, learning rate and its decay,
-// batch size, epoch budget, training images). It produces the body of POST /api/runs.
+// shifted training digits, batch size, epoch budget, training images). It produces the
+// body of POST /api/runs.
 
 import { formatCount } from "./mnist-charts.js";
 
@@ -37,6 +38,12 @@ function element(tag, props = {}, ...children) {
 
 function option(value, label, selected = false) {
   return element("option", { value, textContent: label, selected });
+}
+
+/** What the ladder says under a preset: the talk's figure, and what we add to its recipe. */
+export function presetNote(preset) {
+  const note = `the talk reports ${preset.reported}`;
+  return preset.spec.shift ? `${note} · + digits shifted ±${preset.spec.shift} px` : note;
 }
 
 /** The first percentage in a "reported" text ("98%, overfitting tamed" → 0.98), or null. */
@@ -138,7 +145,7 @@ export class ModelEditor {
         input,
         element("span", { className: "preset-text" },
           element("span", { className: "preset-title", textContent: preset.title }),
-          element("span", { className: "preset-reported", textContent: `the talk reports ${preset.reported}` })));
+          element("span", { className: "preset-reported", textContent: presetNote(preset) })));
     }));
     $("activation").replaceChildren(...catalog.activations.map((a) => option(a, a)));
     $("init").replaceChildren(...catalog.inits.map((i) => option(i, i)));
@@ -151,6 +158,7 @@ export class ModelEditor {
       "decay-to": { min: 0, max: limits.learningRate.max },
       "decay-steps": { min: 1, max: 1000000 },
       "batch-size": limits.batchSize,
+      shift: limits.shift,
       epochs: limits.epochs,
       "train-images": limits.trainImages,
     };
@@ -164,6 +172,7 @@ export class ModelEditor {
       optimizer: (v) => ({ optimizer: v }),
       "learning-rate": (v) => ({ learningRate: Number(v) }),
       "batch-size": (v) => ({ batchSize: Number(v) }),
+      shift: (v) => ({ shift: Number(v) }),
       epochs: (v) => ({ epochs: Number(v) }),
       "train-images": (v) => ({ trainImages: Number(v) }),
     };
@@ -222,6 +231,7 @@ export class ModelEditor {
       optimizer: v.optimizer,
       learningRate: v.learningRate,
       learningRateDecay: v.learningRateDecay ? { ...v.learningRateDecay } : null,
+      shift: v.shift,
       batchSize: v.batchSize,
       epochs: v.epochs,
       trainImages: v.trainImages,
@@ -257,6 +267,7 @@ export class ModelEditor {
     set("optimizer", v.optimizer);
     set("learning-rate", v.learningRate);
     set("batch-size", v.batchSize);
+    set("shift", v.shift);
     set("epochs", v.epochs);
     set("train-images", v.trainImages);
     const decay = v.learningRateDecay;
@@ -376,7 +387,8 @@ export class ModelEditor {
       const ids = {
         activation: "activation", init: "init", optimizer: "optimizer", learningRate: "learning-rate",
         learningRateDecay: "decay", "learningRateDecay.to": "decay-to", "learningRateDecay.steps": "decay-steps",
-        batchSize: "batch-size", epochs: "epochs", trainImages: "train-images", layers: "layers",
+        batchSize: "batch-size", shift: "shift", epochs: "epochs", trainImages: "train-images",
+        layers: "layers",
       };
       target = ids[field] ? this.$(ids[field]) : null;
     }
