@@ -19,8 +19,9 @@ from keras import layers
 
 from exporter.tfjs import write_tfjs
 from server.mnist.data import ENV_VAR, MnistUnavailableError, load_mnist
-from server.mnist.models import PRESETS, DecayToFloor, build_model
+from server.mnist.models import PRESETS, DecayToFloor, build_model, build_optimizer
 from server.mnist.spec import parse_mnist_spec
+from server.mnist.trainer import MnistTrainer
 from tests.conftest import MNIST_PATH, REPO_ROOT
 
 
@@ -162,6 +163,13 @@ def test_the_catalogue_publishes_the_shift_limit_and_each_presets_shift(
         name: parse_mnist_spec({"preset": name})["shift"] for name in PRESETS}
 
 
+def _whole_pixel_offset(before: np.ndarray, after: np.ndarray) -> tuple[int, int] | None:
+    """The (dy, dx) of at most 2 px that moves `before` onto `after`, if any."""
+    padded = np.pad(before, 2)
+    return next(((dy, dx) for dy in range(-2, 3) for dx in range(-2, 3)
+                 if np.array_equal(padded[2 - dy:30 - dy, 2 - dx:30 - dx], after)), None)
+
+
 def test_a_shifted_digit_is_moved_whole_pixels_with_black_filling_in() -> None:
     """Nearest-pixel shifts keep strokes crisp: each training image is the digit moved by
     at most 2 px each way, never blurred or wrapped around."""
@@ -171,14 +179,30 @@ def test_a_shifted_digit_is_moved_whole_pixels_with_black_filling_in() -> None:
     digits = load_mnist(MNIST_PATH).x_test[:32].astype(np.float32)[..., None] / 255
     moved = shift(digits, training=True).numpy()
     assert np.array_equal(shift(digits, training=False).numpy(), digits)
-    offsets = set()
-    for before, after in zip(digits[..., 0], moved[..., 0], strict=True):
-        padded = np.pad(before, 2)
-        found = [(dy, dx) for dy in range(-2, 3) for dx in range(-2, 3)
-                 if np.array_equal(padded[2 - dy:30 - dy, 2 - dx:30 - dx], after)]
-        assert found, "not a whole-pixel shift of at most 2 px"
-        offsets.add(found[0])
-    assert len(offsets) > 5  # each image its own shift
+    offsets = [_whole_pixel_offset(before, after)
+               for before, after in zip(digits[..., 0], moved[..., 0], strict=True)]
+    assert None not in offsets, "not a whole-pixel shift of at most 2 px"
+    assert len(set(offsets)) > 5  # each image its own shift
+
+
+@pytest.mark.parametrize("shift", [0, 2])
+def test_the_training_panel_gets_the_batch_as_the_model_saw_it(shift: int) -> None:
+    """With shifts, the last batch comes back shifted (its predictions are about those
+    digits); without, it is the training images themselves."""
+    spec = parse_mnist_spec({"preset": "conv", "shift": shift, "trainImages": 1000, "seed": 1})
+    data = load_mnist(MNIST_PATH)
+    x, y = data.x_train[:1000], data.y_train[:1000]
+    trainer = MnistTrainer(build_model(spec).model, build_optimizer(spec), x, y, 100)
+    result = trainer.train(np.arange(1000), 0, 3)
+    assert result.batch_indices.tolist() == list(range(200, 300))
+    assert result.batch_images.shape == (100, 28, 28) and result.batch_images.dtype == np.uint8
+    originals = x[result.batch_indices]
+    if shift == 0:
+        assert np.array_equal(result.batch_images, originals)
+    else:
+        offsets = [_whole_pixel_offset(a, b) for a, b in
+                   zip(originals, result.batch_images, strict=True)]
+        assert None not in offsets and len(set(offsets)) > 5
 
 
 def test_the_exported_model_leaves_the_shift_out_and_predicts_the_same() -> None:

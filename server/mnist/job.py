@@ -78,7 +78,8 @@ class MnistJob:
             "iteration", "trainAccuracy", "trainLoss", "testIteration", "testAccuracy",
             "testLoss")}
         self._bands: dict[str, dict[str, list[Any]]] = {}
-        self._last_batch: tuple[np.ndarray, np.ndarray] | None = None
+        # The last batch as the model saw it: (digits, labels, predicted digits).
+        self._last_batch: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self._chunk = 1
         self._schedule = EvaluationSchedule(EVAL_BUDGET, len(data.x_test), SAMPLE_SIZE,
                                             self._steps_per_epoch)
@@ -178,7 +179,8 @@ class MnistJob:
                                      batches * 4))
         with self._lock:
             self._step += batches
-        self._last_batch = (result.batch_indices, result.batch_predictions)
+        self._last_batch = (result.batch_images, self._y_train[result.batch_indices],
+                            result.batch_predictions)
         healthy = math.isfinite(result.loss)
         finished = self._step >= self._total_steps
         left_in_epoch = -self._step % self._steps_per_epoch
@@ -282,8 +284,7 @@ class MnistJob:
             return
         batch = None
         if self._last_batch is not None:
-            indices, predicted = self._last_batch
-            batch = digit_strip(self._x_train[indices], self._y_train[indices], predicted)
+            batch = digit_strip(*self._last_batch)
         history = self._history
         train_idx = downsample(list(range(len(history["iteration"]))))
         test_idx = downsample(list(range(len(history["testIteration"]))))

@@ -3,6 +3,11 @@
 Like Keras' `steps_per_execution`: Python runs once per chunk, not per batch, and
 in between the job publishes metrics and panels. Images stay uint8 and are
 scaled to [0, 1] inside the graph as each batch is gathered.
+
+A model whose first layer shifts its training digits (`RandomTranslation`) has that
+layer applied here, ahead of the rest, so the chunk can hand back the last batch as
+the model saw it: the training-digits panel shows the shifted digits its
+predictions are about.
 """
 
 from __future__ import annotations
@@ -20,7 +25,8 @@ EVAL_BATCH = 1000
 class ChunkResult:
     loss: float
     accuracy: float
-    batch_indices: np.ndarray  # the last batch's images (indices into the training set)
+    batch_indices: np.ndarray  # the last batch (indices into the training set)
+    batch_images: np.ndarray  # its digits as the model saw them (uint8, shifted if it shifts)
     batch_predictions: np.ndarray  # and what the model said for them
 
 
@@ -50,6 +56,10 @@ class MnistTrainer:
                                   name="order")
         self._order_source: np.ndarray | None = None
         self._loss = keras.losses.SparseCategoricalCrossentropy()
+        first = model.layers[0] if model.layers else None
+        self._shift = first if isinstance(first, keras.layers.RandomTranslation) else None
+        # The same layer objects (and weights) without the shift: the rest of the model.
+        self._rest = keras.Sequential(model.layers[1:]) if self._shift else model
         self._train = tf.function(self._train_steps, jit_compile=jit_compile)
         self._predict = tf.function(self._predict_batch, jit_compile=jit_compile)
 
@@ -58,10 +68,11 @@ class MnistTrainer:
         if order is not self._order_source:
             self._order.assign(order.astype(np.int32))
             self._order_source = order
-        loss, accuracy, indices, predictions = self._train(
+        loss, accuracy, indices, images, predictions = self._train(
             tf.constant(first_batch), tf.constant(batches)
         )
-        return ChunkResult(float(loss), float(accuracy), indices.numpy(), predictions.numpy())
+        return ChunkResult(float(loss), float(accuracy), indices.numpy(), images.numpy(),
+                           predictions.numpy())
 
     def _train_steps(self, first: tf.Tensor, count: tf.Tensor) -> tuple[tf.Tensor, ...]:
         size = self.batch_size
@@ -69,27 +80,32 @@ class MnistTrainer:
         order = self._order.read_value()
 
         def step(i: tf.Tensor, loss_sum: tf.Tensor, correct: tf.Tensor, _: tf.Tensor,
-                 __: tf.Tensor) -> tuple[tf.Tensor, ...]:
+                 __: tf.Tensor, ___: tf.Tensor) -> tuple[tf.Tensor, ...]:
             indices = tf.slice(order, [(first + i) * size], [size])
             images = tf.cast(tf.gather(self._x, indices), tf.float32)[..., None] / 255.0
+            if self._shift is not None:
+                images = self._shift(images, training=True)
             labels = tf.gather(self._y, indices)
             with tf.GradientTape() as tape:
-                probabilities = self.model(images, training=True)
+                probabilities = self._rest(images, training=True)
                 loss = self._loss(labels, probabilities)
             gradients = tape.gradient(loss, variables)
             self.optimizer.apply_gradients(zip(gradients, variables, strict=True))
             predicted = tf.argmax(probabilities, axis=1, output_type=tf.int32)
             hits = tf.reduce_sum(tf.cast(predicted == labels, tf.float32))
-            return i + 1, loss_sum + loss, correct + hits, indices, predicted
+            seen = tf.cast(tf.round(images[..., 0] * 255.0), tf.uint8)
+            return i + 1, loss_sum + loss, correct + hits, indices, seen, predicted
 
         empty = tf.zeros([size], tf.int32)
-        _, loss_sum, correct, indices, predicted = tf.while_loop(
+        _, loss_sum, correct, indices, seen, predicted = tf.while_loop(
             lambda i, *_: i < count, step,
-            (tf.constant(0), tf.constant(0.0), tf.constant(0.0), empty, empty),
-            shape_invariants=(tf.TensorShape([]),) * 3 + (tf.TensorShape([None]),) * 2,
+            (tf.constant(0), tf.constant(0.0), tf.constant(0.0), empty,
+             tf.zeros([size, 28, 28], tf.uint8), empty),
+            shape_invariants=(tf.TensorShape([]),) * 3 + (
+                tf.TensorShape([None]), tf.TensorShape([None, 28, 28]), tf.TensorShape([None])),
         )
         n = tf.cast(count, tf.float32)
-        return loss_sum / n, correct / (n * size), indices, predicted
+        return loss_sum / n, correct / (n * size), indices, seen, predicted
 
     def _predict_batch(self, images: tf.Tensor) -> tf.Tensor:
         return self.model(tf.cast(images, tf.float32)[..., None] / 255.0, training=False)

@@ -274,6 +274,8 @@ def test_layer_editor_builds_the_run_and_shows_rejections(lab: MnistLab) -> None
     assert lab.server_run(run_id)["spec"]["layers"] == body["layers"]
     assert lab.server_run(run_id)["spec"]["shift"] == 1
     expect(page.locator("#code")).to_contain_text("layers.RandomTranslation(1 / 28, 1 / 28")
+    expect(page.locator("#batch-note")).to_contain_text("shifted ±1 px, as trained",
+                                                        timeout=60_000)
     expect(page.locator("#code")).to_contain_text("layers.Dropout(0.25)")
     expect(page.locator("#code")).to_contain_text("layers.Dense(100,")
 

@@ -375,7 +375,9 @@ function applyPanels(p) {
   const { views } = lab;
   if (p.batch) {
     views.trainDigits.set(p.batch);
-    $("batch-note").textContent = `${p.batch.mistakes} of ${p.batch.count} wrong`;
+    const shift = lab.run?.spec?.shift;
+    const seen = shift ? ` · shifted ±${shift} px, as trained` : "";
+    $("batch-note").textContent = `${p.batch.mistakes} of ${p.batch.count} wrong${seen}`;
     fill(1);
   }
   const h = p.history;
