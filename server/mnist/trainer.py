@@ -82,9 +82,11 @@ class MnistTrainer:
         def step(i: tf.Tensor, loss_sum: tf.Tensor, correct: tf.Tensor, _: tf.Tensor,
                  __: tf.Tensor, ___: tf.Tensor) -> tuple[tf.Tensor, ...]:
             indices = tf.slice(order, [(first + i) * size], [size])
-            images = tf.cast(tf.gather(self._x, indices), tf.float32)[..., None] / 255.0
+            seen = tf.gather(self._x, indices)  # uint8, as the panel shows them
+            images = tf.cast(seen, tf.float32)[..., None] / 255.0
             if self._shift is not None:
                 images = self._shift(images, training=True)
+                seen = tf.cast(tf.round(images[..., 0] * 255.0), tf.uint8)
             labels = tf.gather(self._y, indices)
             with tf.GradientTape() as tape:
                 probabilities = self._rest(images, training=True)
@@ -93,7 +95,6 @@ class MnistTrainer:
             self.optimizer.apply_gradients(zip(gradients, variables, strict=True))
             predicted = tf.argmax(probabilities, axis=1, output_type=tf.int32)
             hits = tf.reduce_sum(tf.cast(predicted == labels, tf.float32))
-            seen = tf.cast(tf.round(images[..., 0] * 255.0), tf.uint8)
             return i + 1, loss_sum + loss, correct + hits, indices, seen, predicted
 
         empty = tf.zeros([size], tf.int32)
