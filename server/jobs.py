@@ -44,9 +44,9 @@ def make_job(raw: Any, context: JobContext) -> tuple[str, dict[str, Any], Job]:
         except MnistUnavailableError as error:
             raise SpecError("problem", str(error)) from error
         return "mnist", spec, MnistJob(spec, data)
-    if problem == "curve":
+    if problem in ("fitting", "curve"):  # "curve": the name before, for saved runs and links
         curve = parse_curve_spec(raw)
-        return "curve", curve.to_json(), CurveJob(
+        return "fitting", curve.to_json(), CurveJob(
             curve, context.pool, max_snapshot_rate=context.config.max_snapshot_rate)
     playground = parse_spec(raw, context.config)
     job = PlaygroundJob(playground, context.pool,

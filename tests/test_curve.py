@@ -232,7 +232,7 @@ def test_every_lesson_is_a_valid_spec_and_the_catalogue_lists_the_choices(
 def test_the_mystery_equation_lands_at_w_01_and_b_03(client: FlaskClient) -> None:
     started = time.monotonic()
     run = _create(client, **LESSONS["mystery"])
-    assert run["problem"] == "curve" and run["state"] == "running"
+    assert run["problem"] == "fitting" and run["state"] == "running"
     assert len(run["train"]) == 80 and len(run["test"]) == 20
     assert run["normalization"] == {"enabled": False, "mean": 0.0, "std": 1.0}
     assert run["layers"] == [1, 1] and run["modelUrl"].endswith("/model.json")
@@ -373,7 +373,7 @@ def test_the_export_is_the_model_with_its_normalisation(client: FlaskClient) -> 
 
     archive = zipfile.ZipFile(io.BytesIO(client.get(f"/api/runs/{run['id']}/export.zip").data))
     metadata = json.loads(archive.read("metadata.json"))
-    assert metadata["problem"] == "curve" and metadata["loss"] == "0.5 * mean squared error"
+    assert metadata["problem"] == "fitting" and metadata["loss"] == "0.5 * mean squared error"
     assert metadata["normalization"] == run["normalization"]
     assert "(x − 79.34666667) / 6.782415171" in metadata["input"]
     assert metadata["line"]["W"] == pytest.approx(summary["W"])

@@ -96,4 +96,5 @@ def build_catalog(config: Config) -> dict[str, Any]:
                        "shift": {"min": 0, "max": MAX_SHIFT}},
         },
         "curve": curve_catalog(),
+        "fitting": curve_catalog(),
     }

@@ -44,7 +44,7 @@ LEARNING_RATE_NOTE = (
 )
 
 DEFAULTS: dict[str, Any] = {
-    "problem": "curve",
+    "problem": "fitting",
     "dataset": "mystery",
     "numPoints": 100,
     "noise": 0.01,

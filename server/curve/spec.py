@@ -41,7 +41,7 @@ class CurveSpec:
     def to_json(self) -> dict[str, Any]:
         """The spec as the API echoes and the store saves it: parsing it again gives this spec."""
         out: dict[str, Any] = {
-            "problem": "curve", "dataset": self.dataset, "model": self.model,
+            "problem": "fitting", "dataset": self.dataset, "model": self.model,
             "optimizer": self.optimizer, "learningRate": self.learning_rate,
             "normalize": self.normalize, "percTrainData": self.perc_train, "seed": self.seed,
         }

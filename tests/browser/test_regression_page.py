@@ -64,7 +64,7 @@ def test_the_mystery_equation_lands_at_w_01_b_03_and_the_curve_moves(
     expect(page.locator("nav a[href='/mnist.html']")).to_be_visible()
     expect(page.locator(".lesson.selected")).to_have_attribute("data-key", "mystery")
     run = rp.server_run()
-    assert run["problem"] == "curve" and run["spec"]["dataset"] == "mystery"
+    assert run["problem"] == "fitting" and run["spec"]["dataset"] == "mystery"
     assert run["state"] == "paused"  # the page never trains by itself
 
     curve_before = rp.probe("curve")
