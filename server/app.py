@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import logging
 import threading
 from pathlib import Path
 
@@ -10,15 +11,17 @@ from flask import Flask, Response
 
 from server.api import catalog_api, health_api, pages, runs_api
 from server.api.errors import register_error_handlers
-from server.catalog import DEFAULTS, OUTPUT_ACTIVATION
 from server.config import Config
-from server.engine import Architecture, TrainerPool, capacity_for
-from server.events import StreamSlots
-from server.jobs import JobContext, restore_runs
-from server.mnist.data import MnistSource
-from server.run_models import RunModels
-from server.runs import RunRegistry
-from server.store import RunStore
+from server.problem import JobContext
+from server.problems import make_job
+from server.runs.events import StreamSlots
+from server.runs.models import RunModels
+from server.runs.run import RunRegistry
+from server.runs.store import RunStore
+from server.training.engine import TrainerPool
+from server.values import SpecError
+
+log = logging.getLogger(__name__)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -47,8 +50,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.extensions["trainer_pool"] = pool
     app.extensions["runs"] = registry
     app.extensions["run_models"] = RunModels()
-    app.extensions["mnist"] = MnistSource(config.mnist_path)
-    app.extensions["job_context"] = JobContext(config, pool, app.extensions["mnist"])
+    app.extensions["job_context"] = JobContext(config, pool)
     app.extensions["store"] = store
     app.extensions["stream_slots"] = StreamSlots(config.max_streams)
     restore_runs(store, registry, app.extensions["job_context"])
@@ -67,17 +69,27 @@ def create_app(config: Config | None = None) -> Flask:
         return response
 
     if config.warm_up:
-        default = Architecture(
-            num_inputs=2,
-            hidden_layers=tuple(DEFAULTS["networkShape"]),
-            activation=DEFAULTS["activation"],
-            output_activation=OUTPUT_ACTIVATION[DEFAULTS["problem"]],
-            capacity=capacity_for(0),
-        )
-        warm_up = threading.Thread(target=pool.warm, args=(default,), name="warm-up", daemon=True)
+        # The default network's trainer, compiled before the first learner presses play.
+        _, _, default_job = make_job({"seed": "warm-up"}, app.extensions["job_context"])
+        warm_up = threading.Thread(target=pool.warm, args=(default_job.architecture,),
+                                   name="warm-up", daemon=True)
         warm_up.start()
         app.extensions["warm_up"] = warm_up
     return app
+
+
+def restore_runs(store: RunStore, registry: RunRegistry, context: JobContext) -> int:
+    """Bring back every saved run; one whose job cannot be made again is logged and left."""
+    restored = 0
+    for record in store.load_all():
+        try:
+            problem, _, job = make_job(record.spec, context)
+        except (SpecError, ValueError) as error:
+            log.error("cannot restore run %s: %s", record.id, error)
+            continue
+        registry.restore(record, job, problem.key)
+        restored += 1
+    return restored
 
 
 def shutdown(app: Flask) -> None:

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from flask.testing import FlaskClient
 
-from server.datasets import generate
+from server.problems.playground.datasets import generate
 
 
 def _wait(condition: Callable[[], Any], timeout: float = 30.0) -> Any:
@@ -36,7 +36,11 @@ def _get(client: FlaskClient, run_id: str) -> dict[str, Any]:
 
 
 def test_catalog_publishes_choices_limits_and_the_playground_defaults(client: FlaskClient) -> None:
-    catalog = client.get("/api/catalog").get_json()
+    document = client.get("/api/catalog").get_json()
+    assert [(p["key"], p["page"]) for p in document["problems"]] == [
+        ("playground", "/"), ("fitting", "/fitting.html"), ("mnist", "/mnist.html")]
+    catalog = document["playground"]
+    assert [p["key"] for p in catalog["problemTypes"]] == ["classification", "regression"]
     assert [d["key"] for d in catalog["datasets"]["classification"]] == [
         "circle", "xor", "gauss", "spiral"]
     assert [d["key"] for d in catalog["datasets"]["regression"]] == ["reg-plane", "reg-gauss"]
@@ -59,10 +63,10 @@ def test_catalog_publishes_choices_limits_and_the_playground_defaults(client: Fl
 def test_create_returns_the_points_of_the_seeded_data_set(client: FlaskClient) -> None:
     run = _create(client, dataset="spiral", noise=20, percTrainData=30, seed="0.59")
     split = generate("spiral", 20, 30, "0.59")
-    assert np.array_equal(np.array(run["train"]), split.train)
-    assert np.array_equal(np.array(run["test"]), split.test)
+    assert np.array_equal(np.array(run["setup"]["train"]), split.train)
+    assert np.array_equal(np.array(run["setup"]["test"]), split.test)
     assert run["spec"]["seed"] == "0.59" and run["spec"]["networkShape"] == [4, 2]
-    assert run["features"] == ["x", "y"] and run["state"] == "running"
+    assert run["setup"]["features"] == ["x", "y"] and run["state"] == "running"
     assert run["modelUrl"] == f"/api/runs/{run['id']}/model.json"
     assert len(run["id"]) >= 22  # ≥ 128 random bits, url-safe
 
@@ -71,8 +75,8 @@ def test_a_seed_is_chosen_when_left_out_and_regression_uses_regdataset(client: F
     run = _create(client, problem="regression", regDataset="reg-gauss", percTrainData=90)
     seed = run["spec"]["seed"]
     assert isinstance(seed, str) and seed
-    assert len(run["train"]) == 1080 and len(run["test"]) == 120
-    assert np.array_equal(np.array(run["train"]), generate("reg-gauss", 0, 90, seed).train)
+    assert len(run["setup"]["train"]) == 1080 and len(run["setup"]["test"]) == 120
+    assert np.array_equal(np.array(run["setup"]["train"]), generate("reg-gauss", 0, 90, seed).train)
 
 
 def test_the_run_trains_and_its_loss_falls(client: FlaskClient) -> None:
@@ -80,7 +84,7 @@ def test_the_run_trains_and_its_loss_falls(client: FlaskClient) -> None:
     # (the default x, y network lands in a poor minimum about once in 60 starts).
     run = _create(client, seed="0.3", xSquared=True, ySquared=True)
     state = _wait(lambda: (s := _get(client, run["id"]))["epoch"] >= 300 and s)
-    assert state["testLoss"] < 0.05
+    assert state["metrics"]["testLoss"] < 0.05
     assert client.get("/api/runs").get_json()["runs"][0]["id"] == run["id"]
 
 
@@ -111,7 +115,8 @@ def test_learning_rate_change_keeps_the_trained_weights(client: FlaskClient, app
     before = registry.get(run["id"]).job.latest_weights()[1]
     changed = client.patch(f"/api/runs/{run['id']}",
                            json={"learningRate": 0.3, "regularizationRate": 0.01}).get_json()
-    assert changed["learningRate"] == 0.3 and changed["regularizationRate"] == 0.01
+    assert changed["metrics"]["learningRate"] == 0.3
+    assert changed["metrics"]["regularizationRate"] == 0.01
     assert changed["epoch"] == paused["epoch"]
     after = registry.get(run["id"]).job.latest_weights()[1]
     for a, b in zip(before, after, strict=True):
@@ -169,15 +174,15 @@ def test_export_zip_holds_model_keras_and_metadata(client: FlaskClient) -> None:
     summary = _get(client, run["id"])
     assert metadata["spec"]["seed"] == "0.2" and metadata["features"] == ["x", "y"]
     assert metadata["inputRange"] == [-6.0, 6.0] and metadata["epoch"] == summary["epoch"]
-    assert metadata["testLoss"] == pytest.approx(summary["testLoss"])
+    assert metadata["testLoss"] == pytest.approx(summary["metrics"]["testLoss"])
     path = f"/tmp/export-{run['id']}.keras"
     with open(path, "wb") as file:
         file.write(archive.read("model.keras"))
     model = keras.models.load_model(path)
-    test = np.array(run["test"])
+    test = np.array(run["setup"]["test"])
     prediction = model.predict(test[:, :2].astype(np.float32), verbose=0)[:, 0]
     assert np.mean(0.5 * (prediction - test[:, 2]) ** 2) == pytest.approx(
-        summary["testLoss"], rel=1e-4)
+        summary["metrics"]["testLoss"], rel=1e-4)
 
 
 BAD_SPECS = [
@@ -256,7 +261,7 @@ def test_bad_patches_are_400_and_change_nothing(client: FlaskClient, patch: dict
     run = _create(client)
     response = client.patch(f"/api/runs/{run['id']}", json=patch)
     assert response.status_code == 400 and response.get_json()["field"] == field
-    assert _get(client, run["id"])["learningRate"] == 0.03
+    assert _get(client, run["id"])["metrics"]["learningRate"] == 0.03
 
 
 def test_unknown_run_ids_are_404_on_every_route(client: FlaskClient) -> None:
@@ -288,7 +293,7 @@ def test_a_nan_loss_marks_the_run_diverged_and_the_server_stays_healthy(
         client: FlaskClient) -> None:
     run = _create(client, problem="regression", learningRate=10, activation="relu")
     final = _wait(lambda: (s := _get(client, run["id"]))["state"] == "diverged" and s)
-    assert final["trainLoss"] is None or not np.isfinite(final["trainLoss"])
+    assert final["metrics"]["trainLoss"] is None or not np.isfinite(final["metrics"]["trainLoss"])
     patch = client.patch(f"/api/runs/{run['id']}", json={"state": "running"})
     assert patch.status_code == 409
     assert client.get(f"/api/runs/{run['id']}/model.json").status_code == 200

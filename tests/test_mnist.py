@@ -18,10 +18,10 @@ from flask.testing import FlaskClient
 from keras import layers
 
 from exporter.tfjs import write_tfjs
-from server.mnist.data import ENV_VAR, MnistUnavailableError, load_mnist
-from server.mnist.models import PRESETS, DecayToFloor, build_model, build_optimizer
-from server.mnist.spec import parse_mnist_spec
-from server.mnist.trainer import MnistTrainer
+from server.problems.mnist.data import ENV_VAR, MnistUnavailableError, load_mnist
+from server.problems.mnist.models import PRESETS, DecayToFloor, build_model, build_optimizer
+from server.problems.mnist.spec import parse_mnist_spec
+from server.problems.mnist.trainer import MnistTrainer
 from tests.conftest import MNIST_PATH, REPO_ROOT
 
 
@@ -147,9 +147,9 @@ def test_the_code_shown_builds_the_same_model() -> None:
 
 
 def test_the_convolutional_presets_shift_their_training_digits_and_the_rest_do_not() -> None:
-    shifts = {name: parse_mnist_spec({"preset": name})["shift"] for name in PRESETS}
+    shifts = {name: parse_mnist_spec({"preset": name}).shift for name in PRESETS}
     assert shifts == {name: 2 if name.startswith("conv") else 0 for name in PRESETS}
-    assert parse_mnist_spec({"preset": "conv", "shift": 0})["shift"] == 0  # the talk's recipe
+    assert parse_mnist_spec({"preset": "conv", "shift": 0}).shift == 0  # the talk's recipe
     plain = build_model(parse_mnist_spec({"preset": "conv", "shift": 0}))
     assert "RandomTranslation" not in plain.code
     assert not any(isinstance(la, layers.RandomTranslation) for la in plain.model.layers)
@@ -160,7 +160,7 @@ def test_the_catalogue_publishes_the_shift_limit_and_each_presets_shift(
     mnist = client.get("/api/catalog").get_json()["mnist"]
     assert mnist["limits"]["shift"] == {"min": 0, "max": 4}
     assert {p["key"]: p["spec"]["shift"] for p in mnist["presets"]} == {
-        name: parse_mnist_spec({"preset": name})["shift"] for name in PRESETS}
+        name: parse_mnist_spec({"preset": name}).shift for name in PRESETS}
 
 
 def _whole_pixel_offset(before: np.ndarray, after: np.ndarray) -> tuple[int, int] | None:
@@ -217,13 +217,6 @@ def test_the_exported_model_leaves_the_shift_out_and_predicts_the_same() -> None
     assert not np.allclose(trained(digits, training=True).numpy(), exported(digits).numpy())
 
 
-def test_a_run_saved_before_the_shift_option_builds_without_it() -> None:
-    spec = parse_mnist_spec({"preset": "conv"})
-    del spec["shift"]
-    assert not any(isinstance(la, layers.RandomTranslation)
-                   for la in build_model(spec).model.layers)
-
-
 def test_the_decay_goes_from_start_to_floor() -> None:
     schedule = DecayToFloor(0.003, 0.0001, 2000)
     assert float(schedule(0)) == pytest.approx(0.003)
@@ -266,11 +259,11 @@ def test_softmax_on_2000_digits_passes_80_percent_and_every_panel_has_data(
         client: FlaskClient, app: Any) -> None:
     run = client.post("/api/runs", json={
         "problem": "mnist", "preset": "softmax", "trainImages": 2000, "epochs": 5}).get_json()
-    assert "layers.Dense(10" in run["code"] and run["totalSteps"] == 100
+    assert "layers.Dense(10" in run["setup"]["code"] and run["setup"]["totalSteps"] == 100
     final = _wait(client, run["id"], "finished")
-    assert final["testAccuracy"] > 0.80 and final["batch"] == 100
-    assert final["evaluatedImages"] == 10_000  # the closing evaluation is a full one
-    assert final["evaluationShare"] > 0
+    assert final["metrics"]["testAccuracy"] > 0.80 and final["metrics"]["batch"] == 100
+    assert final["metrics"]["evaluatedImages"] == 10_000  # the closing evaluation is a full one
+    assert final["metrics"]["evaluationShare"] > 0
     events = {e.kind: e for e in app.extensions["runs"].get(run["id"]).events.since(0)}
     assert {"status", "metrics", "panels", "evaluation"} <= set(events)
     metrics = events["metrics"].data
@@ -299,8 +292,8 @@ def test_pause_step_trains_one_batch(client: FlaskClient) -> None:
         "problem": "mnist", "trainImages": 1000, "epochs": 50}).get_json()
     paused = client.patch(f"/api/runs/{run['id']}", json={"state": "paused"}).get_json()
     assert paused["state"] == "paused"
-    before = client.get(f"/api/runs/{run['id']}").get_json()["batch"]
-    after = client.post(f"/api/runs/{run['id']}/step").get_json()["batch"]
+    before = client.get(f"/api/runs/{run['id']}").get_json()["metrics"]["batch"]
+    after = client.post(f"/api/runs/{run['id']}/step").get_json()["metrics"]["batch"]
     assert after == before + 1
     bad = client.patch(f"/api/runs/{run['id']}", json={"learningRate": 0.1})
     assert bad.status_code == 400 and bad.get_json()["field"] == "learningRate"
@@ -313,16 +306,18 @@ def test_the_test_set_size_and_the_evaluated_images_are_separate_fields(
     said the run had 1,000 test images and the lab page called its full evaluations samples."""
     run = client.post("/api/runs?state=paused", json={
         "problem": "mnist", "trainImages": 500, "epochs": 1}).get_json()
-    assert run["testImages"] == 10_000
+    assert run["setup"]["testImages"] == 10_000
     deadline = time.monotonic() + 60
-    while "evaluatedImages" not in (summary := client.get(f"/api/runs/{run['id']}").get_json()):
+    while "evaluatedImages" not in (
+            summary := client.get(f"/api/runs/{run['id']}").get_json())["metrics"]:
         assert time.monotonic() < deadline, "the start-up evaluation did not happen"
         time.sleep(0.05)
-    assert summary["evaluatedImages"] == 1_000 and summary["testImages"] == 10_000
+    assert summary["metrics"]["evaluatedImages"] == 1_000
+    assert summary["setup"]["testImages"] == 10_000
     patched = client.patch(f"/api/runs/{run['id']}", json={"state": "running"}).get_json()
-    assert patched.get("testImages", 10_000) == 10_000
+    assert "testImages" not in patched and "evaluatedImages" not in patched  # metrics apart
     final = _wait(client, run["id"], "finished")
-    assert final["evaluatedImages"] == final["testImages"] == 10_000
+    assert final["metrics"]["evaluatedImages"] == final["setup"]["testImages"] == 10_000
 
 
 @pytest.mark.parametrize("spec", [
@@ -385,7 +380,7 @@ def test_a_shifted_run_exports_its_model_without_the_shift_and_says_so(
         client: FlaskClient) -> None:
     run = client.post("/api/runs", json={
         "problem": "mnist", "preset": "conv", "trainImages": 500, "epochs": 1}).get_json()
-    assert run["spec"]["shift"] == 2 and "layers.RandomTranslation(2 / 28" in run["code"]
+    assert run["spec"]["shift"] == 2 and "layers.RandomTranslation(2 / 28" in run["setup"]["code"]
     _wait(client, run["id"], "finished")
     served = client.get(f"/api/runs/{run['id']}/model.json").get_json()
     archive = zipfile.ZipFile(io.BytesIO(client.get(f"/api/runs/{run['id']}/export.zip").data))

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from server.datasets import DATASETS, generate
+from server.problems.playground.datasets import DATASETS, generate
 
 OUTPUT = Path(__file__).resolve().parents[2] / "web" / "data" / "dataset-previews.json"
 POINTS_PER_PREVIEW = 250

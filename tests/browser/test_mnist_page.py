@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 from playwright.sync_api import Page, Route, expect
 
-from server.mnist.data import HOW_TO_GET_IT
-from server.mnist.models import PRESETS, build_model
-from server.mnist.spec import parse_mnist_spec
+from server.problems.mnist.data import HOW_TO_GET_IT
+from server.problems.mnist.models import PRESETS, build_model
+from server.problems.mnist.spec import parse_mnist_spec
 from tests.browser.mnist_page import MnistLab
 
 # A vertical stroke, off-centre and shorter than the pad: preprocessing must centre and scale it.

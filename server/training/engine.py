@@ -20,10 +20,9 @@ from dataclasses import dataclass
 import numpy as np
 import tensorflow as tf
 
-from server.network import build_playground_model
-from server.optimizers import make_optimizer
+from server.training.dense import build_dense_model
+from server.training.optimizers import make_optimizer
 
-PLAYGROUND_MAX_BATCH = 30
 # Points a trainer holds per set; a larger data set gets a trainer of the next power of two.
 MIN_CAPACITY = 1200
 
@@ -37,8 +36,14 @@ class Architecture:
     activation: str
     output_activation: str
     capacity: int = MIN_CAPACITY
-    batch_capacity: int = PLAYGROUND_MAX_BATCH
+    # Rows in one batch window: the largest batch size the problem allows (None: the
+    # whole capacity, for full-batch training).
+    batch_capacity: int | None = None
     optimizer: str = "sgd"
+
+    @property
+    def batch_window(self) -> int:
+        return self.batch_capacity or self.capacity
 
 
 def capacity_for(num_points: int, smallest: int = MIN_CAPACITY) -> int:
@@ -65,7 +70,7 @@ class EpochTrainer:
 
     def __init__(self, architecture: Architecture) -> None:
         self.architecture = architecture
-        self.model = build_playground_model(
+        self.model = build_dense_model(
             architecture.num_inputs,
             architecture.hidden_layers,
             architecture.activation,
@@ -103,8 +108,8 @@ class EpochTrainer:
         """Hand the trainer its sets. Batches keep the data's order, like the classic
         playground (it does not shuffle between epochs); the last batch may be smaller."""
         cap = self.architecture.capacity
-        if not 1 <= batch_size <= self.architecture.batch_capacity:
-            raise ValueError(f"batch size must be 1..{self.architecture.batch_capacity}")
+        if not 1 <= batch_size <= self.architecture.batch_window:
+            raise ValueError(f"batch size must be 1..{self.architecture.batch_window}")
         if not 0 < len(x_train) <= cap or len(x_test) > cap:
             raise ValueError(f"a trainer holds 1..{cap} points per set")
         for x_var, y_var, n_var, x, y in (
@@ -165,7 +170,7 @@ class EpochTrainer:
         batch_size = self._batch_size.read_value()
         n_train = self._n_train.read_value()
         num_batches = (n_train + batch_size - 1) // batch_size
-        window = tf.range(self.architecture.batch_capacity)
+        window = tf.range(self.architecture.batch_window)
 
         def step(i: tf.Tensor) -> tuple[tf.Tensor]:
             rows = (i % num_batches) * batch_size + window

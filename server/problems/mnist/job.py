@@ -8,32 +8,33 @@ costs at most EVAL_BUDGET of training time (`schedule.py` decides when).
 from __future__ import annotations
 
 import math
-import threading
 import time
 from typing import Any
 
 import keras
 import numpy as np
 
-from server.events import EventLog
-from server.mnist.data import Mnist
-from server.mnist.models import (
+from server.problems.mnist.data import Mnist
+from server.problems.mnist.models import (
     DecayToFloor,
     build_model,
     build_optimizer,
     learning_rate_of,
     steps_per_epoch,
 )
-from server.mnist.panels import (
+from server.problems.mnist.panels import (
     confusion_matrix,
     digit_strip,
     downsample,
     percentile_band,
     weight_maps,
 )
-from server.mnist.schedule import EvaluationSchedule
-from server.mnist.trainer import MnistTrainer
-from server.runs import Progress
+from server.problems.mnist.schedule import EvaluationSchedule
+from server.problems.mnist.spec import MnistSpec
+from server.problems.mnist.trainer import MnistTrainer
+from server.runs.events import EventLog
+from server.runs.run import Progress
+from server.training.job import TrainingJob
 
 # Share of training time spent evaluating. The issue allows 10%, but the whole run must
 # stay within 1.10 × model.fit, and the convolutional models train about as fast as fit:
@@ -51,25 +52,23 @@ PREPROCESSING = (
 )
 
 
-class MnistJob:
+class MnistJob(TrainingJob[MnistTrainer]):
     """Trains an MNIST model for an epoch budget; one instance per run."""
 
-    def __init__(self, spec: dict[str, Any], data: Mnist) -> None:
+    def __init__(self, spec: MnistSpec, data: Mnist) -> None:
+        super().__init__()
         self.spec = spec
         self.data = data
         built = build_model(spec)
         self.code = built.code
         # The initial weights at once: the model can be downloaded before training starts.
         initial_weights = built.model.get_weights()
-        count = spec["trainImages"]
+        count = spec.train_images
         self._x_train, self._y_train = data.x_train[:count], data.y_train[:count]
-        self._steps_per_epoch = steps_per_epoch(count, spec["batchSize"])
-        self._total_steps = spec["epochs"] * self._steps_per_epoch
-        self._rng = np.random.default_rng(spec["seed"])
+        self._steps_per_epoch = steps_per_epoch(count, spec.batch_size)
+        self._total_steps = spec.epochs * self._steps_per_epoch
+        self._rng = np.random.default_rng(spec.seed)
         self._sample = self._rng.choice(len(data.x_test), SAMPLE_SIZE, replace=False)
-        self._lock = threading.Lock()
-        self._events: EventLog | None = None
-        self._trainer: MnistTrainer | None = None
         self._step = 0  # batches trained
         self._order = self._rng.permutation(count)
         self._weights: list[np.ndarray] = initial_weights
@@ -92,7 +91,7 @@ class MnistJob:
     def describe(self) -> dict[str, Any]:
         return {
             "code": self.code,
-            "preset": self.spec["preset"],
+            "preset": self.spec.preset,
             "trainImages": len(self._x_train),
             "testImages": len(self.data.x_test),
             "stepsPerEpoch": self._steps_per_epoch,
@@ -104,6 +103,7 @@ class MnistJob:
             return dict(self._metrics)
 
     def latest_weights(self) -> tuple[int, list[np.ndarray]]:
+        """The weights and the batches trained (a step here is a batch)."""
         with self._lock:
             return self._step, [w.copy() for w in self._weights]
 
@@ -127,15 +127,15 @@ class MnistJob:
 
     def export_metadata(self) -> dict[str, Any]:
         metadata = {
-            "spec": self.spec,
+            "spec": self.spec.to_json(),
             "input": PREPROCESSING,
             "output": "10 softmax probabilities, for the digits 0 to 9 in order",
             "code": self.code,
             **self.metrics(),
         }
-        if self.spec.get("shift"):
+        if self.spec.shift:
             metadata["training"] = (
-                f"Training digits were shifted at random by up to ±{self.spec['shift']} px "
+                f"Training digits were shifted at random by up to ±{self.spec.shift} px "
                 "(the code's RandomTranslation layer). It acts only while training, so the "
                 "exported model leaves it out: same weights, same predictions."
             )
@@ -149,7 +149,7 @@ class MnistJob:
         if self._weights:
             built.model.set_weights(self._weights)
         self._trainer = MnistTrainer(built.model, build_optimizer(self.spec),
-                                     self._x_train, self._y_train, self.spec["batchSize"])
+                                     self._x_train, self._y_train, self.spec.batch_size)
         # A restored run carries on down its learning-rate decay, not from its top.
         self._trainer.optimizer.iterations.assign(self._step)
         self._snapshot_weights()
@@ -199,15 +199,7 @@ class MnistJob:
     def publish(self) -> None:
         self._publish_panels()
 
-    def close(self) -> None:
-        self._trainer = None
-
     # -- evaluation and events ---------------------------------------------------------------
-
-    def _require_trainer(self) -> MnistTrainer:
-        if self._trainer is None:
-            raise RuntimeError("the job has not started")
-        return self._trainer
 
     def _evaluate_sample(self, *, before_training: bool = False) -> None:
         started = time.perf_counter()

@@ -24,14 +24,14 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from server.curve import choices, data
-from server.curve.data import CsvError, parse_csv, to_csv
-from server.curve.job import CurveJob
-from server.curve.spec import parse_curve_spec
-from server.engine import TrainerPool
-from server.events import EventLog
-from server.jobs import make_job
-from server.spec import SpecError
+from server.problems import make_job
+from server.problems.fitting import choices, data
+from server.problems.fitting.data import CsvError, parse_csv, to_csv
+from server.problems.fitting.job import FittingJob
+from server.problems.fitting.spec import parse_fitting_spec
+from server.runs.events import EventLog
+from server.training.engine import TrainerPool
+from server.values import SpecError
 from tests.conftest import REPO_ROOT
 from tests.sse import SSEStream
 
@@ -65,7 +65,7 @@ def _pause(client: FlaskClient, run_id: str) -> dict[str, Any]:
 
 def _raw_line(run: dict[str, Any], w: float, b: float) -> tuple[float, float]:
     """(slope, intercept) in raw x from the model's W and b on normalised x."""
-    norm = run["normalization"]
+    norm = run["setup"]["normalization"]
     return w / norm["std"], b - w * norm["mean"] / norm["std"]
 
 
@@ -171,19 +171,19 @@ def test_to_csv_round_trips_exactly() -> None:
 
 
 def test_the_spec_fills_defaults_and_the_suggested_learning_rate() -> None:
-    spec = parse_curve_spec({"problem": "curve", "seed": "s"})
+    spec = parse_fitting_spec({"problem": "curve", "seed": "s"})
     assert (spec.dataset, spec.model, spec.optimizer, spec.normalize) == (
         "mystery", "linear", "sgd", False)
     assert spec.learning_rate == 1.0 and spec.hidden_layers == () and spec.num_points == 100
-    crickets = parse_curve_spec({"dataset": "crickets"})
+    crickets = parse_fitting_spec({"dataset": "crickets"})
     assert crickets.learning_rate == 0.0002 and crickets.noise is None and crickets.seed
-    assert parse_curve_spec({"dataset": "crickets", "normalize": True}).learning_rate == 0.1
-    network = parse_curve_spec({"model": "network", "learningRate": 0.3})
+    assert parse_fitting_spec({"dataset": "crickets", "normalize": True}).learning_rate == 0.1
+    network = parse_fitting_spec({"model": "network", "learningRate": 0.3})
     assert network.hidden_layers == (10,) and network.activation == "sigmoid"
     assert network.learning_rate == 0.3
     echoed = network.to_json()
     assert echoed["hiddenLayers"] == [10] and "csv" not in echoed
-    assert parse_curve_spec(echoed) == network  # a saved spec gives the same run
+    assert parse_fitting_spec(echoed) == network  # a saved spec gives the same run
 
 
 @pytest.mark.parametrize(("body", "field"), [
@@ -215,15 +215,16 @@ def test_bad_specs_name_their_field(client: FlaskClient, body: dict[str, Any],
 
 def test_every_lesson_is_a_valid_spec_and_the_catalogue_lists_the_choices(
         client: FlaskClient) -> None:
-    catalog = client.get("/api/catalog").get_json()["curve"]
+    catalog = client.get("/api/catalog").get_json()["fitting"]
     assert [d["key"] for d in catalog["datasets"]] == ["mystery", "crickets", "custom"]
     assert [m["key"] for m in catalog["models"]] == ["linear", "network"]
     assert catalog["limits"]["csvRows"]["max"] == 10_000
+    assert catalog["limits"]["csvBytes"]["max"] < 1024 * 1024  # fits in a request body
     assert catalog["defaults"]["hiddenLayers"] == [10]
     assert catalog["defaults"]["activation"] == "sigmoid"
     assert "½·mean squared error" in catalog["learningRateNote"]
     for lesson in catalog["lessons"]:
-        parse_curve_spec({"problem": "curve", **lesson["spec"]})
+        parse_fitting_spec({"problem": "curve", **lesson["spec"]})
 
 
 # -- training through the API -------------------------------------------------------------
@@ -233,33 +234,33 @@ def test_the_mystery_equation_lands_at_w_01_and_b_03(client: FlaskClient) -> Non
     started = time.monotonic()
     run = _create(client, **LESSONS["mystery"])
     assert run["problem"] == "fitting" and run["state"] == "running"
-    assert len(run["train"]) == 80 and len(run["test"]) == 20
-    assert run["normalization"] == {"enabled": False, "mean": 0.0, "std": 1.0}
-    assert run["layers"] == [1, 1] and run["modelUrl"].endswith("/model.json")
+    assert len(run["setup"]["train"]) == 80 and len(run["setup"]["test"]) == 20
+    assert run["setup"]["normalization"] == {"enabled": False, "mean": 0.0, "std": 1.0}
+    assert run["setup"]["layers"] == [1, 1] and run["modelUrl"].endswith("/model.json")
     summary = _wait(lambda: (s := _get(client, run["id"]))["epoch"] >= 300 and s,
                     what="300 epochs")
-    assert summary["W"] == pytest.approx(0.1, abs=0.01)
-    assert summary["b"] == pytest.approx(0.3, abs=0.01)
-    assert summary["trainLoss"] < 1e-4 and summary["testLoss"] < 1e-4
+    assert summary["metrics"]["W"] == pytest.approx(0.1, abs=0.01)
+    assert summary["metrics"]["b"] == pytest.approx(0.3, abs=0.01)
+    assert summary["metrics"]["trainLoss"] < 1e-4 and summary["metrics"]["testLoss"] < 1e-4
     print(f"mystery: epoch {summary['epoch']} in {time.monotonic() - started:.1f} s, "
-          f"W={summary['W']:.4f} b={summary['b']:.4f}")
+          f"W={summary['metrics']['W']:.4f} b={summary['metrics']['b']:.4f}")
 
 
 def test_crickets_normalised_line_matches_numpy_least_squares(client: FlaskClient) -> None:
     run = _create(client, **LESSONS["crickets-normalized"])
-    train = np.array(run["train"])
-    assert len(train) == 15 and run["test"] == []
-    assert run["normalization"]["enabled"]
-    assert run["normalization"]["mean"] == pytest.approx(train[:, 0].mean())
-    assert run["normalization"]["std"] == pytest.approx(train[:, 0].std())
+    train = np.array(run["setup"]["train"])
+    assert len(train) == 15 and run["setup"]["test"] == []
+    assert run["setup"]["normalization"]["enabled"]
+    assert run["setup"]["normalization"]["mean"] == pytest.approx(train[:, 0].mean())
+    assert run["setup"]["normalization"]["std"] == pytest.approx(train[:, 0].std())
     slope, intercept = np.linalg.lstsq(np.column_stack([train[:, 0], np.ones(15)]),
                                        train[:, 1], rcond=None)[0]
     summary = _wait(lambda: (s := _get(client, run["id"]))["epoch"] >= 400 and s,
                     what="400 epochs")
-    fitted = _raw_line(run, summary["W"], summary["b"])
+    fitted = _raw_line(run, summary["metrics"]["W"], summary["metrics"]["b"])
     assert fitted[0] == pytest.approx(slope, rel=0.01)
     assert fitted[1] == pytest.approx(intercept, rel=0.01)
-    assert summary["testLoss"] is None  # every point trains: there is no test loss
+    assert summary["metrics"]["testLoss"] is None  # every point trains: there is no test loss
 
 
 def test_crickets_in_raw_fahrenheit_crawl_at_the_talks_rate(client: FlaskClient) -> None:
@@ -268,19 +269,19 @@ def test_crickets_in_raw_fahrenheit_crawl_at_the_talks_rate(client: FlaskClient)
     summary = _wait(lambda: (s := _get(client, raw["id"]))["epoch"] >= 400 and s,
                     what="400 epochs")
     _, intercept = data.least_squares(data.crickets().x, data.crickets().y)
-    assert abs(summary["b"] - intercept) > 0.3  # b has barely moved from its start
+    assert abs(summary["metrics"]["b"] - intercept) > 0.3  # b has barely moved from its start
 
 
 def test_the_10_node_network_overfits_the_seeded_crickets_split(client: FlaskClient) -> None:
     run = _create(client, **LESSONS["crickets-overfit"])
-    assert len(run["train"]) == 7 and len(run["test"]) == 8
-    assert run["layers"] == [1, 10, 1]
+    assert len(run["setup"]["train"]) == 7 and len(run["setup"]["test"]) == 8
+    assert run["setup"]["layers"] == [1, 10, 1]
     seen: list[tuple[int, float, float]] = []
 
     def trained_far() -> bool:
         s = _get(client, run["id"])
-        if s["trainLoss"] is not None:
-            seen.append((s["epoch"], s["trainLoss"], s["testLoss"]))
+        if s["metrics"]["trainLoss"] is not None:
+            seen.append((s["epoch"], s["metrics"]["trainLoss"], s["metrics"]["testLoss"]))
         return s["epoch"] >= 60_000
 
     _wait(trained_far, timeout=120, what="60,000 epochs")
@@ -309,25 +310,26 @@ def test_a_custom_csv_run_trains_on_its_rows(client: FlaskClient, app: Flask) ->
     text = "size,price\n" + "\n".join(f"{x},{y}" for x, y in rows)
     run = _create(client, dataset="custom", csv=text, percTrainData=50, normalize=True,
                   seed="c")
-    assert (run["xLabel"], run["yLabel"]) == ("size", "price")
-    assert len(run["train"]) == 20 and len(run["test"]) == 20
-    points = sorted(tuple(p) for p in run["train"] + run["test"])
+    assert (run["setup"]["xLabel"], run["setup"]["yLabel"]) == ("size", "price")
+    assert len(run["setup"]["train"]) == 20 and len(run["setup"]["test"]) == 20
+    points = sorted(tuple(p) for p in run["setup"]["train"] + run["setup"]["test"])
     np.testing.assert_allclose(np.array(points), np.array(sorted(rows)))
     summary = _wait(lambda: (s := _get(client, run["id"]))["epoch"] >= 300 and s,
                     what="300 epochs")
-    assert _raw_line(run, summary["W"], summary["b"]) == pytest.approx((3, -2), abs=1e-3)
+    assert _raw_line(run, summary["metrics"]["W"],
+                     summary["metrics"]["b"]) == pytest.approx((3, -2), abs=1e-3)
     # The saved spec holds the rows (summaries leave them out): a restart makes the same run.
     assert "csv" not in run["spec"]
     saved = app.extensions["runs"].get(run["id"]).spec
     _, spec, job = make_job(saved, app.extensions["job_context"])
-    assert spec == saved and "size,price" in spec["csv"]
-    assert job.describe()["train"] == run["train"]
+    assert spec.to_json() == saved and "size,price" in saved["csv"]
+    assert job.describe()["train"] == run["setup"]["train"]
 
 
 def test_patch_takes_the_learning_rate_and_state_only(client: FlaskClient) -> None:
     run = _create(client, **LESSONS["crickets-raw"])
     response = client.patch(f"/api/runs/{run['id']}", json={"learningRate": 0.0001})
-    assert response.status_code == 200 and response.get_json()["learningRate"] == 0.0001
+    assert response.status_code == 200 and response.get_json()["metrics"]["learningRate"] == 0.0001
     for body, field in (({"regularizationRate": 0.1}, "regularizationRate"),
                         ({"weights": []}, "weights"), ({"learningRate": 11}, "learningRate"),
                         ({"learningRate": True}, "learningRate")):
@@ -338,15 +340,15 @@ def test_patch_takes_the_learning_rate_and_state_only(client: FlaskClient) -> No
 def test_a_step_trains_one_full_batch_epoch(client: FlaskClient) -> None:
     run = _create(client, **LESSONS["crickets-raw"])
     paused = _pause(client, run["id"])
-    w0, b0 = paused["W"], paused["b"]
+    w0, b0 = paused["metrics"]["W"], paused["metrics"]["b"]
     stepped = client.post(f"/api/runs/{run['id']}/step").get_json()
     assert stepped["epoch"] == paused["epoch"] + 1
     # One step of gradient descent on ½·mean squared error, computed by hand.
-    x, y = np.array(run["train"]).T
+    x, y = np.array(run["setup"]["train"]).T
     residual = w0 * x + b0 - y
     rate = run["spec"]["learningRate"]
-    assert stepped["W"] == pytest.approx(w0 - rate * np.mean(residual * x), rel=1e-4)
-    assert stepped["b"] == pytest.approx(b0 - rate * np.mean(residual), rel=1e-4)
+    assert stepped["metrics"]["W"] == pytest.approx(w0 - rate * np.mean(residual * x), rel=1e-4)
+    assert stepped["metrics"]["b"] == pytest.approx(b0 - rate * np.mean(residual), rel=1e-4)
 
 
 def _weights_from_tfjs(model_json: dict[str, Any], blob: bytes) -> list[np.ndarray]:
@@ -369,15 +371,16 @@ def test_the_export_is_the_model_with_its_normalisation(client: FlaskClient) -> 
     blob = client.get(f"/api/runs/{run['id']}/group1-shard1of1.bin").data
     kernel, bias = _weights_from_tfjs(model_json, blob)
     assert kernel.shape == (1, 1) and bias.shape == (1,)
-    assert kernel[0, 0] == pytest.approx(summary["W"]) and bias[0] == pytest.approx(summary["b"])
+    assert kernel[0, 0] == pytest.approx(summary["metrics"]["W"])
+    assert bias[0] == pytest.approx(summary["metrics"]["b"])
 
     archive = zipfile.ZipFile(io.BytesIO(client.get(f"/api/runs/{run['id']}/export.zip").data))
     metadata = json.loads(archive.read("metadata.json"))
     assert metadata["problem"] == "fitting" and metadata["loss"] == "0.5 * mean squared error"
-    assert metadata["normalization"] == run["normalization"]
+    assert metadata["normalization"] == run["setup"]["normalization"]
     assert "(x − 79.34666667) / 6.782415171" in metadata["input"]
-    assert metadata["line"]["W"] == pytest.approx(summary["W"])
-    slope, intercept = _raw_line(run, summary["W"], summary["b"])
+    assert metadata["line"]["W"] == pytest.approx(summary["metrics"]["W"])
+    slope, intercept = _raw_line(run, summary["metrics"]["W"], summary["metrics"]["b"])
     assert metadata["line"]["slope"] == pytest.approx(slope)
     assert metadata["line"]["intercept"] == pytest.approx(intercept)
 
@@ -393,7 +396,7 @@ def test_the_exported_network_predicts_the_crickets_in_tfjs(client: FlaskClient,
     metadata = json.loads((tmp_path / "metadata.json").read_text())
     norm = metadata["normalization"]
     assert metadata["input"].startswith("one column: x' = (x − ")
-    points = np.array(run["train"] + run["test"])
+    points = np.array(run["setup"]["train"] + run["setup"]["test"])
     inputs = ((points[:, 0] - norm["mean"]) / norm["std"])[:, None]
     (tmp_path / "inputs.json").write_text(json.dumps(inputs.tolist()))
     node = subprocess.run(["node", str(REPO_ROOT / "tests/node/predict_layers_model.mjs"),
@@ -402,13 +405,14 @@ def test_the_exported_network_predicts_the_crickets_in_tfjs(client: FlaskClient,
                           cwd=REPO_ROOT, capture_output=True, text=True)
     assert node.returncode == 0, node.stderr
     predicted = np.array(json.loads((tmp_path / "out.json").read_text())["outputs"][0])[:, 0]
-    train = len(run["train"])
+    train = len(run["setup"]["train"])
 
     def loss(rows: slice) -> float:
         return float(np.mean(0.5 * (predicted[rows] - points[rows, 1]) ** 2))
 
-    assert loss(slice(0, train)) == pytest.approx(summary["trainLoss"], rel=1e-3, abs=1e-6)
-    assert loss(slice(train, None)) == pytest.approx(summary["testLoss"], rel=1e-3)
+    assert loss(slice(0, train)) == pytest.approx(summary["metrics"]["trainLoss"], rel=1e-3,
+                                                  abs=1e-6)
+    assert loss(slice(train, None)) == pytest.approx(summary["metrics"]["testLoss"], rel=1e-3)
 
 
 SURFACE_SCRIPT = """
@@ -467,8 +471,8 @@ def test_network_snapshots_carry_every_layer_and_no_path(live_server: str) -> No
 # -- the job itself --------------------------------------------------------------------------
 
 
-def _job(spec: dict[str, Any]) -> CurveJob:
-    return CurveJob(parse_curve_spec({"problem": "curve", **spec}), TrainerPool(),
+def _job(spec: dict[str, Any]) -> FittingJob:
+    return FittingJob(parse_fitting_spec({"problem": "curve", **spec}), TrainerPool(),
                     max_snapshot_rate=30.0)
 
 
@@ -518,10 +522,11 @@ def test_too_large_a_learning_rate_diverges_on_raw_fahrenheit(client: FlaskClien
     run = _create(client, dataset="crickets", learningRate=0.01, seed="d")
     summary = _wait(lambda: (s := _get(client, run["id"]))["state"] == "diverged" and s,
                     what="divergence")
-    assert summary["W"] is not None and np.isfinite(summary["W"])  # the last healthy weights
+    # The last healthy weights.
+    assert summary["metrics"]["W"] is not None and np.isfinite(summary["metrics"]["W"])
 
 
 def test_spec_errors_are_spec_errors() -> None:
     with pytest.raises(SpecError) as caught:
-        parse_curve_spec({"dataset": "custom", "csv": "1,2\n3,4\n5,z\n"})
+        parse_fitting_spec({"dataset": "custom", "csv": "1,2\n3,4\n5,z\n"})
     assert (caught.value.field, caught.value.reason) == ("csv", 'line 3: "z" is not a number')

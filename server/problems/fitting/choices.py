@@ -1,15 +1,15 @@
-"""The curve problem's choices, limits, defaults and lessons: the catalogue's `curve` section.
+"""The fitting lessons' choices, limits, defaults and lessons: their part of the catalogue.
 
-Only constants and pure functions, and no `server.spec` import, so `server.catalog`
-can import this module without an import cycle.
+Only constants and pure functions: the spec checks and the catalogue both read them.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from server.curve.data import CRICKET_TEMP_F, MAX_CSV_ROWS, MIN_CSV_ROWS
-from server.optimizers import OPTIMIZERS
+from server.problems.fitting.data import CRICKET_TEMP_F, MAX_CSV_ROWS, MIN_CSV_ROWS
+from server.training.optimizers import OPTIMIZERS
+from server.values import Limit
 
 DATASETS = (
     ("mystery", "Mystery equation"),
@@ -23,13 +23,15 @@ MODELS = (
 ACTIVATIONS = (("sigmoid", "Sigmoid"), ("tanh", "Tanh"), ("relu", "ReLU"), ("linear", "Linear"))
 # What the controls offer; the API takes any rate in LEARNING_RATE_RANGE.
 LEARNING_RATES = (0.00001, 0.0001, 0.0002, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 0.5, 1, 2)
-LEARNING_RATE_RANGE = (0.00001, 10.0)
-NUM_POINTS_RANGE = (10, 1000, 10)
-NOISE_RANGE = (0.0, 0.2, 0.005)  # standard deviation of the mystery equation's noise
-PERC_TRAIN_RANGE = (10, 100, 10)
-MAX_HIDDEN_LAYERS = 3
-MAX_NEURONS = 32
+LEARNING_RATE = Limit(0.00001, 10.0)
+NUM_POINTS = Limit(10, 1000, step=10, whole=True)
+NOISE = Limit(0.0, 0.2, step=0.005)  # standard deviation of the mystery equation's noise
+PERC_TRAIN_DATA = Limit(10, 100, step=10, whole=True)
+HIDDEN_LAYERS = Limit(1, 3, whole=True)
+NEURONS = Limit(1, 32, whole=True)
 MAX_SEED_LENGTH = 64
+# The CSV text travels in the JSON body (at most 1 MB); this leaves room for the rest.
+MAX_CSV_BYTES = 900_000
 
 # The engine's loss is ½·mean squared error, whose gradient is half the talks' mean squared
 # error's: a rate here takes the steps the talks' half-as-large rate takes. The raw-input
@@ -44,7 +46,6 @@ LEARNING_RATE_NOTE = (
 )
 
 DEFAULTS: dict[str, Any] = {
-    "problem": "fitting",
     "dataset": "mystery",
     "numPoints": 100,
     "noise": 0.01,
@@ -102,12 +103,8 @@ def suggested_learning_rate(dataset: str, normalize: bool) -> float:
     return NORMALIZED_LEARNING_RATE if normalize else RAW_LEARNING_RATE[dataset]
 
 
-def _range(values: tuple[float, ...]) -> dict[str, float]:
-    return dict(zip(("min", "max", "step"), values, strict=False))
-
-
-def curve_catalog() -> dict[str, Any]:
-    """The `curve` section of `GET /api/catalog`: the regression page's controls come from it."""
+def fitting_catalog() -> dict[str, Any]:
+    """The `fitting` section of `GET /api/catalog`: the fitting page's controls come from it."""
     return {
         "datasets": [
             {"key": "mystery", "label": "Mystery equation", "points": DEFAULTS["numPoints"],
@@ -126,13 +123,14 @@ def curve_catalog() -> dict[str, Any]:
         "loss": LOSS,
         "learningRateNote": LEARNING_RATE_NOTE,
         "limits": {
-            "numPoints": _range(NUM_POINTS_RANGE),
-            "noise": _range(NOISE_RANGE),
-            "percTrainData": _range(PERC_TRAIN_RANGE),
-            "learningRate": _range(LEARNING_RATE_RANGE),
-            "hiddenLayers": {"min": 1, "max": MAX_HIDDEN_LAYERS},
-            "neurons": {"min": 1, "max": MAX_NEURONS},
+            "numPoints": NUM_POINTS.to_json(),
+            "noise": NOISE.to_json(),
+            "percTrainData": PERC_TRAIN_DATA.to_json(),
+            "learningRate": LEARNING_RATE.to_json(),
+            "hiddenLayers": HIDDEN_LAYERS.to_json(),
+            "neurons": NEURONS.to_json(),
             "csvRows": {"min": MIN_CSV_ROWS, "max": MAX_CSV_ROWS},
+            "csvBytes": {"max": MAX_CSV_BYTES},
             "seedLength": MAX_SEED_LENGTH,
         },
         "defaults": DEFAULTS,

@@ -20,8 +20,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from server.events import EventLog, json_safe
-from server.store import RunRecord, RunStore
+from server.runs.events import EventLog, json_safe
+from server.runs.store import RunRecord, RunStore
 
 log = logging.getLogger(__name__)
 
@@ -198,11 +198,13 @@ class Run:
             return self._epoch
 
     def summary(self) -> dict[str, Any]:
-        """What `GET /api/runs` lists for a run."""
+        """What `GET /api/runs` lists for a run: the run's own fields, the job's metrics
+        under their own key (a job's metric can never shadow a field of the run)."""
         with self._cond:
             state, epoch = self._state, self._epoch
         return {"id": self.id, "problem": self.kind, "state": state, "epoch": epoch,
-                **self.job.metrics(), "spec": self.public_spec()}
+                "createdAt": self.created_at, "spec": self.public_spec(),
+                "metrics": self.job.metrics()}
 
     def public_spec(self) -> dict[str, Any]:
         """The spec without a custom data set's rows (up to 10,000 of them): summaries and
@@ -210,9 +212,10 @@ class Run:
         return {key: value for key, value in self.spec.items() if key != "csv"}
 
     def details(self) -> dict[str, Any]:
-        """The summary with the job's own description (points, features, model URL)."""
-        return {**self.summary(), **self.job.describe(),
-                "modelUrl": f"/api/runs/{self.id}/model.json"}
+        """The summary, the model's URL and what the job describes (points, features, …)
+        under `setup`."""
+        return {**self.summary(), "modelUrl": f"/api/runs/{self.id}/model.json",
+                "setup": self.job.describe()}
 
     # -- what requests change ----------------------------------------------------------
 
@@ -438,11 +441,14 @@ class RunRegistry:
                 self.check_training_limit(resuming=run)
             run.update({}, RUNNING)
 
-    def restore(self, record: RunRecord, job: Job) -> Run:
-        """A saved run, back as it was; one that was training comes back paused."""
+    def restore(self, record: RunRecord, job: Job, kind: str) -> Run:
+        """A saved run, back as it was; one that was training comes back paused.
+
+        `kind` is its problem's current name (a run saved under an alias takes it).
+        """
         job.restore(record.epoch, record.weights, record.metrics, record.history)
         state = PAUSED if record.state in (RUNNING, PAUSED) else record.state
-        run = Run(record.kind, record.spec, job, store=self._store, run_id=record.id,
+        run = Run(kind, record.spec, job, store=self._store, run_id=record.id,
                   created_at=record.created_at, state=state, epoch=record.epoch)
         with self._lock:
             self._runs[run.id] = run

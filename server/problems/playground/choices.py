@@ -1,15 +1,17 @@
-"""The playground's choices, limits and defaults (`GET /api/catalog` publishes them).
+"""The playground's choices, limits and defaults (its part of `GET /api/catalog`).
 
 Keys and values follow the classic playground's URL hash, so a playground link
 maps onto a run spec one to one. Pure constants: the spec checks and the
-catalogue document both read them, and this module imports no problem's code.
+catalogue document both read them.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-PROBLEMS = (("classification", "Classification"), ("regression", "Regression"))
+from server.values import Limit
+
+PROBLEM_TYPES = (("classification", "Classification"), ("regression", "Regression"))
 ACTIVATIONS = (("relu", "ReLU"), ("tanh", "Tanh"), ("sigmoid", "Sigmoid"), ("linear", "Linear"))
 REGULARIZATIONS = (("none", "None"), ("L1", "L1"), ("L2", "L2"))
 LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10)
@@ -18,11 +20,11 @@ OUTPUT_ACTIVATION = {"classification": "tanh", "regression": "linear"}
 INPUT_RANGE = (-6.0, 6.0)
 
 # Ranges the API accepts; the rate lists above are what the controls offer.
-LEARNING_RATE_RANGE = (0.00001, 10.0)
-REGULARIZATION_RATE_RANGE = (0.0, 10.0)
-NOISE_RANGE = (0, 50, 5)
-PERC_TRAIN_RANGE = (10, 90, 10)
-BATCH_SIZE_RANGE = (1, 30)
+LEARNING_RATE = Limit(0.00001, 10.0)
+REGULARIZATION_RATE = Limit(0.0, 10.0)
+NOISE = Limit(0, 50, step=5, whole=True)
+PERC_TRAIN_DATA = Limit(10, 90, step=10, whole=True)
+BATCH_SIZE = Limit(1, 30, whole=True)
 MAX_SEED_LENGTH = 64
 
 DEFAULTS: dict[str, Any] = {

@@ -1,4 +1,4 @@
-"""The playground's network as a short Keras model a learner could copy.
+"""The dense network the playground and the fitting lessons train, as a short Keras model.
 
 The server builds this model, the exporter writes it, and the page loads exactly
 that file: there is no second description of the network anywhere.
@@ -17,7 +17,7 @@ WEIGHT_INIT_RANGE = 0.5
 BIAS_INIT = 0.1
 
 
-def build_playground_model(
+def build_dense_model(
     num_inputs: int,
     hidden_layers: Sequence[int],
     activation: str,

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import keras
 from keras import layers
 
-from server.optimizers import make_optimizer
+from server.training.optimizers import make_optimizer
+
+if TYPE_CHECKING:
+    from server.problems.mnist.spec import MnistSpec
 
 INPUT_SHAPE = (28, 28, 1)
 NUM_CLASSES = 10
@@ -64,27 +67,27 @@ class BuiltModel:
     code: str
 
 
-def build_model(model_spec: dict[str, Any], *, for_export: bool = False) -> BuiltModel:
+def build_model(model_spec: MnistSpec, *, for_export: bool = False) -> BuiltModel:
     """The Keras model for a validated MNIST spec, and the code that defines it.
 
     `for_export` leaves out the training-only shift layer: it does nothing at inference,
     has no weights, and TensorFlow.js has no such layer, so the exported model is the
     same network with the same weights, minus that one line.
     """
-    activation = model_spec["activation"]
-    entries: list[dict[str, Any]] = list(model_spec["layers"])
+    activation = model_spec.activation
+    entries = list(model_spec.layers)
     built: list[keras.layers.Layer] = [keras.Input(shape=INPUT_SHAPE, name="image")]
     code = ["model = keras.Sequential([", "    keras.Input(shape=(28, 28, 1)),"]
     image = True  # the tensor is still 28×28×channels
 
     def seed_of(index: int) -> int:
-        return (model_spec["seed"] * 1000 + index) % (2**31 - 1)
+        return (model_spec.seed * 1000 + index) % (2**31 - 1)
 
     def add(layer: keras.layers.Layer, line: str) -> None:
         built.append(layer)
         code.append(f"    {line},")
 
-    shift = model_spec.get("shift", 0)  # runs saved before the option have none
+    shift = model_spec.shift
     if shift:
         # Each training digit moved by up to ±shift pixels, anew in every batch: the model
         # sees more varied digits than the 55,000 and overfits less. Nearest-pixel
@@ -109,7 +112,7 @@ def build_model(model_spec: dict[str, Any], *, for_export: bool = False) -> Buil
         followed_by_norm = i + 1 < len(entries) and entries[i + 1]["type"] == "batchnorm"
         act = entry.get("activation") or activation
         if kind in ("dense", "conv"):
-            kernel, bias, kernel_code, bias_code = _init(model_spec["init"], act, seed_of(i))
+            kernel, bias, kernel_code, bias_code = _init(model_spec.init, act, seed_of(i))
             # Batch normalisation replaces the bias and comes before the activation.
             layer_act, use_bias = (None, False) if followed_by_norm else (act, True)
             options = f'activation="{layer_act}"' if layer_act else "use_bias=False"
@@ -148,7 +151,7 @@ def build_model(model_spec: dict[str, Any], *, for_export: bool = False) -> Buil
         elif kind == "dropout":
             add(layers.Dropout(entry["rate"], seed=seed_of(i)), f'layers.Dropout({entry["rate"]})')
     flatten()
-    kernel, bias, kernel_code, bias_code = _init(model_spec["init"], "softmax",
+    kernel, bias, kernel_code, bias_code = _init(model_spec.init, "softmax",
                                                  seed_of(len(entries)))
     add(layers.Dense(NUM_CLASSES, activation="softmax", kernel_initializer=kernel,
                      bias_initializer=bias, name="digits"),
@@ -159,15 +162,15 @@ def build_model(model_spec: dict[str, Any], *, for_export: bool = False) -> Buil
     return BuiltModel(keras.Sequential(built, name="mnist"), "\n".join(code))
 
 
-def learning_rate_of(model_spec: dict[str, Any]) -> float | DecayToFloor:
-    decay = model_spec.get("learningRateDecay")
+def learning_rate_of(model_spec: MnistSpec) -> float | DecayToFloor:
+    decay = model_spec.learning_rate_decay
     if decay:
-        return DecayToFloor(model_spec["learningRate"], decay["to"], decay["steps"])
-    return model_spec["learningRate"]
+        return DecayToFloor(model_spec.learning_rate, decay["to"], decay["steps"])
+    return model_spec.learning_rate
 
 
-def build_optimizer(model_spec: dict[str, Any]) -> keras.optimizers.Optimizer:
-    return make_optimizer(model_spec["optimizer"], learning_rate_of(model_spec))
+def build_optimizer(model_spec: MnistSpec) -> keras.optimizers.Optimizer:
+    return make_optimizer(model_spec.optimizer, learning_rate_of(model_spec))
 
 
 _OPTIMIZER_CODE = {
@@ -180,20 +183,20 @@ _OPTIMIZER_CODE = {
 }
 
 
-def _optimizer_code(model_spec: dict[str, Any]) -> list[str]:
-    decay = model_spec.get("learningRateDecay")
+def _optimizer_code(model_spec: MnistSpec) -> list[str]:
+    decay = model_spec.learning_rate_decay
     lines = []
     if decay:
-        start, floor, steps = model_spec["learningRate"], decay["to"], decay["steps"]
+        start, floor, steps = model_spec.learning_rate, decay["to"], decay["steps"]
         lines.append(f"# lr = {floor} + {start}·e^(−step/{steps})")
-        lr = f"DecayToFloor({model_spec['learningRate']}, {decay['to']}, {decay['steps']})"
+        lr = f"DecayToFloor({model_spec.learning_rate}, {decay['to']}, {decay['steps']})"
     else:
-        lr = f"learning_rate={model_spec['learningRate']}"
-    lines.append("optimizer = " + _OPTIMIZER_CODE[model_spec["optimizer"]].format(lr=lr))
+        lr = f"learning_rate={model_spec.learning_rate}"
+    lines.append("optimizer = " + _OPTIMIZER_CODE[model_spec.optimizer].format(lr=lr))
     lines.append('model.compile(optimizer, loss="sparse_categorical_crossentropy", '
                  'metrics=["accuracy"])')
-    lines.append(f"model.fit(x_train, y_train, batch_size={model_spec['batchSize']}, "
-                 f"epochs={model_spec['epochs']})")
+    lines.append(f"model.fit(x_train, y_train, batch_size={model_spec.batch_size}, "
+                 f"epochs={model_spec.epochs})")
     return lines
 
 

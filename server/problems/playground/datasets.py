@@ -2,7 +2,7 @@
 
 The generators, the shuffle and the train/test split follow the playground's
 ``dataset.ts`` and ``generateData()`` statement by statement: every random
-number comes from :class:`~server.seeded_random.SeededRandom` (the port of the
+number comes from :class:`~server.problems.playground.seeded_random.SeededRandom` (the port of the
 ``Math.seedrandom`` generator the playground installs) in the same order, and
 the arithmetic is written in the same order so that each double rounds the same
 way. A playground link's ``seed``, ``noise`` and ``percTrainData`` therefore give
@@ -16,7 +16,7 @@ platform:
   below use d3's formula.
 * ``Math.sin``, ``Math.cos`` and ``Math.log`` in V8 (Node, and Firefox likewise)
   are fdlibm ports whose last bit differs from the C library's in a few percent
-  of cases, so :mod:`server.js_math` ports fdlibm's ``sin``, ``cos`` and ``log``.
+  of cases, so :mod:`js_math` ports fdlibm's ``sin``, ``cos`` and ``log``.
   (Recent Chrome builds use a different ``sin``/``cos``, which can move a
   coordinate by one unit in the last place; the random numbers, and so the
   data set, are the same.)
@@ -27,17 +27,15 @@ Nothing here imports Flask or TensorFlow: this module is pure data.
 from __future__ import annotations
 
 import math
-import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
 from types import MappingProxyType
 from typing import Literal
 
 import numpy as np
 
-from server.js_math import js_cos, js_log, js_sin
-from server.seeded_random import SeededRandom
+from server.problems.playground.js_math import js_cos, js_log, js_sin
+from server.problems.playground.seeded_random import SeededRandom
 
 __all__ = [
     "DATASETS",
@@ -45,7 +43,6 @@ __all__ = [
     "Split",
     "generate",
     "generate_points",
-    "new_seed",
 ]
 
 ProblemKind = Literal["classification", "regression"]
@@ -337,12 +334,3 @@ def generate(dataset: str, noise: float, perc_train: float, seed: str) -> Split:
     return Split(train=_as_array(points[:split_index]), test=_as_array(points[split_index:]))
 
 
-def new_seed() -> str:
-    """A fresh seed string like the playground's ``Math.random().toFixed(5)``.
-
-    "Regenerate" draws a new seed and puts it in the URL, so the seed is the
-    whole of the data's identity; the format matches the playground's so its
-    links and ours look alike. ``toFixed`` rounds halves up, hence Decimal.
-    """
-    value = Decimal(random.random()).quantize(Decimal("0.00001"), rounding=ROUND_HALF_UP)
-    return f"{value:.5f}"

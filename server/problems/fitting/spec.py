@@ -1,4 +1,4 @@
-"""Validating a curve run's spec (POST) and its live changes (PATCH).
+"""Validating a fitting run's spec (POST) and its live changes (PATCH).
 
 A spec is accepted whole or rejected with the first wrong field, so a bad
 request (a CSV with a bad row, say) never starts anything and leaves the
@@ -10,19 +10,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from server.curve import choices
-from server.curve.data import CsvError, Points, parse_csv, to_csv
-from server.datasets import new_seed
-from server.optimizers import OPTIMIZER_KEYS
-from server.spec import SpecError, number, whole_number
+from server.problems.fitting import choices
+from server.problems.fitting.data import CsvError, Points, parse_csv, to_csv
+from server.training.optimizers import OPTIMIZER_KEYS
+from server.values import SpecError, boolean, choice, new_seed, seed_text
 
 FIELDS = ("problem", "dataset", "numPoints", "noise", "csv", "percTrainData", "seed", "model",
           "hiddenLayers", "activation", "optimizer", "learningRate", "normalize")
-PATCH_FIELDS = ("state", "learningRate")
+PATCH_FIELDS = ("learningRate",)
 
 
 @dataclass(frozen=True)
-class CurveSpec:
+class FittingSpec:
     """A validated spec; fields that do not apply (noise for the crickets, …) are None."""
 
     dataset: str
@@ -57,75 +56,54 @@ class CurveSpec:
         return out
 
 
-def _choice(field: str, value: Any, keys: tuple[str, ...]) -> str:
-    if not isinstance(value, str) or value not in keys:
-        raise SpecError(field, f"must be one of {', '.join(keys)}")
-    return value
-
-
 def _hidden_layers(value: Any) -> tuple[int, ...]:
-    high = choices.MAX_HIDDEN_LAYERS
-    if not isinstance(value, list) or not 1 <= len(value) <= high:
-        raise SpecError("hiddenLayers", f"must list 1 to {high} layer sizes, e.g. [10]")
-    return tuple(whole_number("hiddenLayers", units, 1, choices.MAX_NEURONS) for units in value)
-
-
-def _seed(value: Any) -> str:
-    if not isinstance(value, str) or not 0 < len(value) <= choices.MAX_SEED_LENGTH:
-        raise SpecError("seed", f"must be a string of 1 to {choices.MAX_SEED_LENGTH} characters")
-    return value
+    low, high = int(choices.HIDDEN_LAYERS.min), int(choices.HIDDEN_LAYERS.max)
+    if not isinstance(value, list) or not low <= len(value) <= high:
+        raise SpecError("hiddenLayers", f"must list {low} to {high} layer sizes, e.g. [10]")
+    return tuple(choices.NEURONS.check("hiddenLayers", units) for units in value)
 
 
 def _csv(value: Any) -> Points:
     if not isinstance(value, str):
         raise SpecError("csv", "must be the CSV text: one x, y pair per line")
+    if len(value.encode()) > choices.MAX_CSV_BYTES:
+        raise SpecError("csv", f"must be at most {choices.MAX_CSV_BYTES:,} bytes")
     try:
         return parse_csv(value)
     except CsvError as error:
         raise SpecError("csv", str(error)) from error
 
 
-def learning_rate(value: Any) -> float:
-    low, high = choices.LEARNING_RATE_RANGE
-    return number("learningRate", value, low, high)
-
-
-def parse_curve_spec(raw: Any) -> CurveSpec:
-    """Check a curve spec; fill in the catalogue's defaults, a seed and a suggested rate."""
-    if not isinstance(raw, dict):
-        raise SpecError("spec", "the request body must be a JSON object")
+def parse_fitting_spec(raw: dict[str, Any]) -> FittingSpec:
+    """Check a fitting spec; fill in the catalogue's defaults, a seed and a suggested rate."""
     for key in raw:
         if key not in FIELDS:
-            raise SpecError(str(key), f"unknown field; a curve run takes {', '.join(FIELDS)}")
+            raise SpecError(str(key), f"unknown field; a fitting run takes {', '.join(FIELDS)}")
     merged = {**choices.DEFAULTS, **raw}
-    dataset = _choice("dataset", merged["dataset"], tuple(k for k, _ in choices.DATASETS))
-    model = _choice("model", merged["model"], tuple(k for k, _ in choices.MODELS))
-    normalize = merged["normalize"]
-    if not isinstance(normalize, bool):
-        raise SpecError("normalize", "must be true or false")
+    dataset = choice("dataset", merged["dataset"], tuple(k for k, _ in choices.DATASETS))
+    model = choice("model", merged["model"], tuple(k for k, _ in choices.MODELS))
+    normalize = boolean("normalize", merged["normalize"])
     # Fields that do not apply are still checked (a typo is an error) but not kept.
-    num_low, num_high, _ = choices.NUM_POINTS_RANGE
-    num_points = whole_number("numPoints", merged["numPoints"], num_low, num_high)
-    noise_low, noise_high, _ = choices.NOISE_RANGE
-    noise = number("noise", merged["noise"], noise_low, noise_high)
+    num_points = choices.NUM_POINTS.check("numPoints", merged["numPoints"])
+    noise = choices.NOISE.check("noise", merged["noise"])
     hidden = _hidden_layers(merged["hiddenLayers"])
-    activation = _choice("activation", merged["activation"],
-                         tuple(k for k, _ in choices.ACTIVATIONS))
-    perc_low, perc_high, _ = choices.PERC_TRAIN_RANGE
+    activation = choice("activation", merged["activation"],
+                        tuple(k for k, _ in choices.ACTIVATIONS))
     if dataset == "custom" and "csv" not in raw:
         raise SpecError("csv", "the custom data set needs its CSV text: one x, y pair per line")
     csv = _csv(raw["csv"]) if "csv" in raw else None
-    rate = (learning_rate(raw["learningRate"]) if "learningRate" in raw
-            else choices.suggested_learning_rate(dataset, normalize))
+    rate = (choices.LEARNING_RATE.check("learningRate", raw["learningRate"])
+            if "learningRate" in raw else choices.suggested_learning_rate(dataset, normalize))
     network = model == "network"
-    return CurveSpec(
+    return FittingSpec(
         dataset=dataset,
         model=model,
-        optimizer=_choice("optimizer", merged["optimizer"], OPTIMIZER_KEYS),
+        optimizer=choice("optimizer", merged["optimizer"], OPTIMIZER_KEYS),
         learning_rate=rate,
         normalize=normalize,
-        perc_train=whole_number("percTrainData", merged["percTrainData"], perc_low, perc_high),
-        seed=_seed(raw["seed"]) if "seed" in raw else new_seed(),
+        perc_train=choices.PERC_TRAIN_DATA.check("percTrainData", merged["percTrainData"]),
+        seed=(seed_text("seed", raw["seed"], choices.MAX_SEED_LENGTH) if "seed" in raw
+              else new_seed()),
         hidden_layers=hidden if network else (),
         activation=activation if network else "linear",
         num_points=num_points if dataset == "mystery" else None,
@@ -134,13 +112,15 @@ def parse_curve_spec(raw: Any) -> CurveSpec:
     )
 
 
-def parse_curve_changes(body: dict[str, Any]) -> dict[str, Any]:
-    """The live changes a curve run takes besides `state`: its learning rate.
+def parse_fitting_changes(body: dict[str, Any]) -> dict[str, Any]:
+    """The live changes a fitting run takes besides `state`: its learning rate.
 
     Everything else (data, model, optimizer, normalisation) makes a new run.
     """
     for key in body:
         if key not in PATCH_FIELDS:
-            raise SpecError(str(key), "a curve run takes only state and learningRate; "
+            raise SpecError(str(key), "a fitting run takes only state and learningRate; "
                                       "other changes start a new run")
-    return {"learningRate": learning_rate(body["learningRate"])} if "learningRate" in body else {}
+    if "learningRate" not in body:
+        return {}
+    return {"learningRate": choices.LEARNING_RATE.check("learningRate", body["learningRate"])}

@@ -13,7 +13,7 @@ from typing import TypeVar
 
 import keras
 
-from server.runs import Run
+from server.runs.run import Run
 
 T = TypeVar("T")
 

@@ -49,7 +49,7 @@ class Points:
 
 
 @dataclass(frozen=True)
-class Split:
+class PointsSplit:
     """Training and test points; either may be empty only for test (100% training)."""
 
     train: Points
@@ -99,7 +99,7 @@ def crickets() -> Points:
                   "temperature (°F)", "chirps per second")
 
 
-def split(points: Points, perc_train: int, seed: str) -> Split:
+def split(points: Points, perc_train: int, seed: str) -> PointsSplit:
     """Shuffle (seeded) and put the first ⌊n·perc/100⌋ points (at least one) in training."""
     order = rng(seed, SPLIT).permutation(len(points))
     count = max(1, len(points) * perc_train // 100)
@@ -108,7 +108,7 @@ def split(points: Points, perc_train: int, seed: str) -> Split:
     def take(rows: np.ndarray) -> Points:
         return Points(points.x[rows], points.y[rows], points.x_label, points.y_label)
 
-    return Split(take(train), take(test))
+    return PointsSplit(take(train), take(test))
 
 
 def normalization(train_x: np.ndarray, enabled: bool) -> Normalization:
