@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import atexit
-import logging
 import threading
 from pathlib import Path
 
@@ -16,12 +15,9 @@ from server.problem import JobContext
 from server.problems import make_job
 from server.runs.events import StreamSlots
 from server.runs.models import RunModels
-from server.runs.run import RunRegistry
-from server.runs.store import RunStore
+from server.runs.run import Job, RunRegistry
+from server.runs.store import RunRecord, RunStore
 from server.training.engine import TrainerPool
-from server.values import SpecError
-
-log = logging.getLogger(__name__)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -45,15 +41,22 @@ def create_app(config: Config | None = None) -> Flask:
     )
     pool = TrainerPool()
     store = RunStore(config.data_dir)
+    context = JobContext(config, pool)
+
+    def job_for_record(record: RunRecord) -> tuple[str, Job]:
+        """A saved run's job, made from its spec exactly as a request's would be."""
+        problem, _, job = make_job(record.spec, context)
+        return problem.key, job
+
     registry = RunRegistry(idle_timeout_s=config.idle_timeout_s, store=store,
-                           max_training=config.max_training_runs)
+                           max_training=config.max_training_runs, max_runs=config.max_runs,
+                           job_for_record=job_for_record)
     app.extensions["trainer_pool"] = pool
     app.extensions["runs"] = registry
     app.extensions["run_models"] = RunModels()
-    app.extensions["job_context"] = JobContext(config, pool)
+    app.extensions["job_context"] = context
     app.extensions["store"] = store
     app.extensions["stream_slots"] = StreamSlots(config.max_streams)
-    restore_runs(store, registry, app.extensions["job_context"])
     atexit.register(lambda: shutdown(app))
 
     register_error_handlers(app)
@@ -76,20 +79,6 @@ def create_app(config: Config | None = None) -> Flask:
         warm_up.start()
         app.extensions["warm_up"] = warm_up
     return app
-
-
-def restore_runs(store: RunStore, registry: RunRegistry, context: JobContext) -> int:
-    """Bring back every saved run; one whose job cannot be made again is logged and left."""
-    restored = 0
-    for record in store.load_all():
-        try:
-            problem, _, job = make_job(record.spec, context)
-        except (SpecError, ValueError) as error:
-            log.error("cannot restore run %s: %s", record.id, error)
-            continue
-        registry.restore(record, job, problem.key)
-        restored += 1
-    return restored
 
 
 def shutdown(app: Flask) -> None:

@@ -68,7 +68,7 @@ def test_runs_come_back_after_a_restart_paused_and_exportable(tmp_path: Path) ->
         shutdown(second)
     third = create_app(Config(data_dir=tmp_path, warm_up=False))
     try:
-        assert [r.id for r in third.extensions["runs"].all()] == [training["id"]]
+        assert [s["id"] for s in third.extensions["runs"].summaries()] == [training["id"]]
     finally:
         shutdown(third)
 

@@ -64,13 +64,15 @@ def _json_body() -> Any:
 
 @bp.get("/api/runs")
 def list_runs() -> ResponseReturnValue:
-    return jsonify({"runs": [run.summary() for run in _registry().all()]})
+    return jsonify({"runs": _registry().summaries()})
 
 
 @bp.post("/api/runs")
 def create_run() -> ResponseReturnValue:
-    problem, spec, job = make_job(_json_body(), current_app.extensions["job_context"])
-    run = _registry().create(problem.key, spec.to_json(), job, paused=_start_paused())
+    body, paused = _json_body(), _start_paused()
+    _registry().check_room(paused=paused)  # before the job builds anything
+    problem, spec, job = make_job(body, current_app.extensions["job_context"])
+    run = _registry().create(problem.key, spec.to_json(), job, paused=paused)
     response = jsonify(run.details())
     response.status_code = 201
     response.headers["Location"] = f"/api/runs/{run.id}"
@@ -119,9 +121,9 @@ def step_run(run_id: str) -> ResponseReturnValue:
 
 @bp.delete("/api/runs/<run_id>")
 def delete_run(run_id: str) -> ResponseReturnValue:
+    _models().forget(run_id)  # first: the registry gives the memory back as it deletes
     if not _registry().delete(run_id):
         raise RunNotFoundError()
-    _models().forget(run_id)
     return "", 204
 
 

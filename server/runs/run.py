@@ -15,12 +15,14 @@ import secrets
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
 
 from server.runs.events import EventLog, json_safe
+from server.runs.memory import give_memory_back
 from server.runs.store import RunRecord, RunStore
 
 log = logging.getLogger(__name__)
@@ -31,6 +33,12 @@ ENDED = (STOPPED, DIVERGED, FINISHED)
 STEP_TIMEOUT_S = 120.0
 PAUSE_TIMEOUT_S = 30.0
 CHECKPOINT_S = 5.0  # a run is saved at least this often while it trains
+
+
+def public_spec(spec: dict[str, Any]) -> dict[str, Any]:
+    """The spec without a custom data set's rows (up to 10,000 of them): summaries and
+    lists stay small; the rows are saved with the run and come back as its points."""
+    return {key: value for key, value in spec.items() if key != "csv"}
 
 
 class RunStateError(RuntimeError):
@@ -151,8 +159,12 @@ def merge_changes(into: dict[str, Any], new: dict[str, Any]) -> None:
 class Run:
     """One training run: a job, its state, its thread and its event log.
 
-    The thread starts when there is training to do: at once for a new run, on the
-    first resume or step for a run restored paused, never for one that has ended.
+    The thread lives only while there is work: it starts for a new run (a paused
+    one too, to publish its untrained network), on a resume, a step or a change,
+    and ends when the run is paused with nothing left to do, so a paused or ended
+    run holds no thread. The job keeps its model and trainer while paused, so the
+    next thread carries on where the last one stopped; the job is closed when the
+    run ends, is deleted or the server shuts down.
     """
 
     def __init__(self, kind: str, spec: dict[str, Any], job: Job, *,
@@ -172,15 +184,17 @@ class Run:
         self._stop_requested = False
         self._pending = _Pending()
         self._epoch = epoch
-        # True while the training thread waits (paused): a pause returns only then, so the
-        # epoch it reports is final and a step after it adds exactly one.
-        self._quiescent = False
+        # True while no training thread works (none runs, or it is leaving): a pause
+        # returns only then, so the epoch it reports is final and a step adds exactly one.
+        self._quiescent = True
+        self._started = False  # the job's `start` ran (its model and data are ready)
         self._watchers = 0
         self._last_touched = time.monotonic()
         self._change_generation = 0  # changes requested …
         self._applied_generation = 0  # … and taken by the training thread
         self._publish_status()
-        self._thread: threading.Thread | None = None
+        self._thread: threading.Thread | None = None  # the thread that works, while it does
+        self._worker: threading.Thread | None = None  # the last one started, for `join`
         if state == RUNNING or start_paused:
             self._ensure_thread()  # a new paused run still publishes its first snapshot
         self.checkpoint(force=True)
@@ -207,9 +221,12 @@ class Run:
                 "metrics": self.job.metrics()}
 
     def public_spec(self) -> dict[str, Any]:
-        """The spec without a custom data set's rows (up to 10,000 of them): summaries and
-        lists stay small; the rows are saved with the run and come back as its points."""
-        return {key: value for key, value in self.spec.items() if key != "csv"}
+        return public_spec(self.spec)
+
+    def unwatched_and_idle(self) -> bool:
+        """Nobody streams it and no thread works for it: it can wait in the store."""
+        with self._cond:
+            return self._watchers == 0 and self._thread is None
 
     def details(self) -> dict[str, Any]:
         """The summary, the model's URL and what the job describes (points, features, …)
@@ -267,10 +284,16 @@ class Run:
             self.checkpoint(force=True)
 
     def step(self) -> None:
-        """Train exactly one step (an epoch for the playground) while paused; wait for it."""
+        """Train exactly one step (an epoch for the playground) while paused; wait for it.
+
+        A step that a delete or shutdown overtakes is answered at once (409), never left
+        waiting for a thread that will not come.
+        """
         done = threading.Event()
         with self._cond:
             self._last_touched = time.monotonic()
+            if self._stop_requested:
+                raise RunStateError("state", "the run has been deleted or has ended")
             if self._state != PAUSED:
                 raise RunStateError("state", f"step needs a paused run; this one is {self._state}")
             self._pending.steps.append(done)
@@ -278,6 +301,9 @@ class Run:
             self._cond.notify_all()
         if not done.wait(STEP_TIMEOUT_S):
             raise RunStateError("state", "the step did not finish in time")
+        with self._cond:
+            if self._stop_requested and self._state != PAUSED:
+                raise RunStateError("state", f"the run has {self._state} before the step")
 
     def stop(self) -> None:
         """End training (idle, deleted); the weights stay exportable."""
@@ -292,14 +318,24 @@ class Run:
             self.checkpoint(force=True)
 
     def halt(self) -> None:
-        """End the thread but keep the state (shutdown): a running run comes back paused."""
+        """End the thread but keep the state (shutdown, delete): a running run comes back
+        paused. Steps still waiting are released at once; with no thread, the job is
+        closed here."""
         with self._cond:
             self._stop_requested = True
+            for done in self._pending.steps:
+                done.set()
+            self._pending.steps.clear()
+            close_now = self._thread is None and self._started
+            self._started = self._started and not close_now
             self._cond.notify_all()
+        if close_now:
+            self.job.close()
 
     def join(self, timeout: float | None = None) -> None:
-        if self._thread is not None:
-            self._thread.join(timeout)
+        """Wait for the last training thread to finish (its final save included)."""
+        if self._worker is not None:
+            self._worker.join(timeout)
 
     def checkpoint(self, *, force: bool = False) -> None:
         """Save the run if `CHECKPOINT_S` passed since the last save (or always, if forced)."""
@@ -318,9 +354,10 @@ class Run:
 
     def _ensure_thread(self) -> None:
         """Caller holds the lock (or is the constructor)."""
-        if self._thread is None and self._state not in ENDED:
-            self._thread = threading.Thread(target=self._loop, name=f"run-{self.id[:6]}",
-                                            daemon=True)
+        if self._thread is None and self._state not in ENDED and not self._stop_requested:
+            self._quiescent = False
+            self._thread = self._worker = threading.Thread(
+                target=self._loop, name=f"run-{self.id[:6]}", daemon=True)
             self._thread.start()
 
     # -- the training thread -------------------------------------------------------------
@@ -330,14 +367,16 @@ class Run:
         self.events.publish("status", {"state": self._state, "epoch": self._epoch})
 
     def _take_work(self) -> tuple[_Pending, str] | None:
-        """Wait until there is something to do; None when the run should end."""
+        """The next work; None when there is none (paused: the thread ends) or the run ends.
+
+        Deciding to leave and clearing `_thread` happen under one lock, so a request that
+        brings work afterwards starts a new thread.
+        """
         with self._cond:
-            while not self._stop_requested and self._state != RUNNING and not self._pending:
+            if self._stop_requested or (self._state != RUNNING and not self._pending):
+                self._thread = None
                 self._quiescent = True
                 self._cond.notify_all()
-                self._cond.wait()
-            self._quiescent = False
-            if self._stop_requested:
                 return None
             pending, self._pending = self._pending, _Pending()
             pending.generation = self._change_generation
@@ -352,11 +391,13 @@ class Run:
         lower_priority()
         steps_waiting: list[threading.Event] = []
         try:
-            self._train_until_done(steps_waiting)
+            self._train_until_idle(steps_waiting)
         except Exception as error:  # a bug or a TensorFlow error must not leave a zombie run
             log.exception("run %s failed", self.id)
             with self._cond:
                 self._stop_requested = True
+                self._thread = None
+                self._quiescent = True
                 if self._state not in ENDED:
                     self._state = STOPPED
                     self.events.publish("status", {"state": STOPPED, "epoch": self._epoch,
@@ -365,12 +406,18 @@ class Run:
         finally:
             for done in steps_waiting:
                 done.set()
-            self.job.close()
+            with self._cond:
+                ending = self._stop_requested and self._started
+                self._started = self._started and not ending
+            if ending:
+                self.job.close()
             self.checkpoint(force=True)
 
-    def _train_until_done(self, steps_waiting: list[threading.Event]) -> None:
+    def _train_until_idle(self, steps_waiting: list[threading.Event]) -> None:
         """The training thread's work; `steps_waiting` is shared so failures release steps."""
-        self._record(self.job.start(self.events))
+        if not self._started:
+            self._started = True
+            self._record(self.job.start(self.events))
         while (work := self._take_work()) is not None:
             pending, state = work
             steps_waiting[:] = pending.steps
@@ -387,6 +434,11 @@ class Run:
             for done in steps_waiting:
                 done.set()
             steps_waiting.clear()
+        with self._cond:  # ended by the job (diverged, finished): the thread is gone
+            if self._thread is threading.current_thread():
+                self._thread = None
+                self._quiescent = True
+                self._cond.notify_all()
 
     def _record(self, progress: Progress) -> bool:
         """Keep the epoch; end the run (diverged or finished) when the job says so."""
@@ -401,19 +453,51 @@ class Run:
             return ended is None
 
 
+JobForRecord = Callable[[RunRecord], tuple[str, Job]]
+
+
+def summary_of_record(record: RunRecord) -> dict[str, Any]:
+    """A stored run's summary, as `Run.summary` gives it once the run is back in memory."""
+    state = PAUSED if record.state == RUNNING else record.state
+    return {"id": record.id, "problem": record.kind, "state": state, "epoch": record.epoch,
+            "createdAt": record.created_at, "spec": public_spec(record.spec),
+            "metrics": record.metrics}
+
+
 class RunRegistry:
-    """Every run of this server process, and the reaper that stops idle ones."""
+    """Every run of this server: the ones in memory, and through the store, the rest.
+
+    At most `max_runs` runs live in memory. Runs saved by an earlier process, or
+    evicted to make room, stay in the store: they are listed from it and brought
+    back (`job_for_record` makes their job) the first time a request names one, so
+    a restart costs nothing per saved run and a long workshop does not grow memory
+    without bound. Making room evicts the oldest ended run, then the oldest paused
+    one nobody watches; when every run in memory trains or is watched, a new run
+    gets 429.
+    """
 
     def __init__(self, *, idle_timeout_s: float, store: RunStore | None = None,
-                 max_training: int = 1_000_000) -> None:
+                 max_training: int = 1_000_000, max_runs: int = 1_000_000,
+                 job_for_record: JobForRecord | None = None) -> None:
         self._store = store
         self._max_training = max_training
+        self._max_runs = max_runs
+        self._job_for_record = job_for_record
         self._runs: dict[str, Run] = {}
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._idle_timeout_s = idle_timeout_s
         self._closed = threading.Event()
         self._reaper = threading.Thread(target=self._reap, name="run-reaper", daemon=True)
         self._reaper.start()
+
+    def check_room(self, *, paused: bool) -> None:
+        """Raise `LimitError` if a new run could not start now: checked before its job is
+        made, so a refused request builds no model."""
+        with self._lock:
+            if not paused:
+                self.check_training_limit()
+            if len(self._runs) >= self._max_runs and self._eviction_candidate() is None:
+                raise self._full()
 
     def create(self, kind: str, spec: dict[str, Any], job: Job, *,
                paused: bool = False) -> Run:
@@ -422,6 +506,7 @@ class RunRegistry:
         with self._lock:  # checked and taken under one lock: two requests cannot both pass
             if not paused:
                 self.check_training_limit()
+            self._make_room()
             run = Run(kind, spec, job, store=self._store, state=PAUSED if paused else RUNNING,
                       start_paused=paused)
             self._runs[run.id] = run
@@ -448,31 +533,90 @@ class RunRegistry:
         """
         job.restore(record.epoch, record.weights, record.metrics, record.history)
         state = PAUSED if record.state in (RUNNING, PAUSED) else record.state
-        run = Run(kind, record.spec, job, store=self._store, run_id=record.id,
-                  created_at=record.created_at, state=state, epoch=record.epoch)
         with self._lock:
+            existing = self._runs.get(record.id)
+            if existing is not None:  # two requests brought it back at once
+                return existing
+            self._make_room()
+            run = Run(kind, record.spec, job, store=self._store, run_id=record.id,
+                      created_at=record.created_at, state=state, epoch=record.epoch)
             self._runs[run.id] = run
         return run
 
     def get(self, run_id: str) -> Run | None:
+        """The run, from memory or brought back from the store; None if there is none."""
         with self._lock:
-            return self._runs.get(run_id)
+            run = self._runs.get(run_id)
+        if run is not None or self._store is None or self._job_for_record is None:
+            return run
+        record = self._store.load(run_id)
+        if record is None:
+            return None
+        try:
+            kind, job = self._job_for_record(record)
+        except ValueError as error:  # a spec this version cannot train any more
+            log.error("cannot bring back run %s: %s", run_id, error)
+            return None
+        return self.restore(record, job, kind)
 
     def all(self) -> list[Run]:
+        """The runs in memory, oldest first."""
         with self._lock:
             return sorted(self._runs.values(), key=lambda r: r.created_at)
 
+    def summaries(self) -> list[dict[str, Any]]:
+        """Every run's summary, oldest first: those in memory and those only in the store."""
+        runs = self.all()
+        in_memory = {run.id for run in runs}
+        stored = [summary_of_record(record) for record in
+                  (self._store.summaries() if self._store is not None else [])
+                  if record.id not in in_memory]
+        return sorted([run.summary() for run in runs] + stored, key=lambda s: s["createdAt"])
+
     def delete(self, run_id: str) -> bool:
+        """Stop and forget a run, in memory and in the store."""
         with self._lock:
             run = self._runs.pop(run_id, None)
         if run is None:
-            return False
+            if self._store is None or self._store.load(run_id) is None:
+                return False
+            self._store.delete(run_id)
+            return True
         run.halt()
         run.events.close()
+        run.join(timeout=10)
         if self._store is not None:
-            run.join(timeout=10)
             self._store.delete(run_id)
+        del run
+        give_memory_back()
         return True
+
+    def _eviction_candidate(self) -> Run | None:
+        """Caller holds the lock: the oldest ended run, else the oldest paused run nobody
+        watches; never one while the store cannot keep it."""
+        if self._store is None or not self._store.healthy:
+            return None
+        runs = sorted(self._runs.values(), key=lambda r: r.created_at)
+        ended = [r for r in runs if r.state in ENDED]
+        idle = [r for r in runs if r.state == PAUSED and r.unwatched_and_idle()]
+        return (ended or idle or [None])[0]
+
+    def _make_room(self) -> None:
+        """Caller holds the lock: evict runs to the store until a new one fits."""
+        while len(self._runs) >= self._max_runs:
+            run = self._eviction_candidate()
+            if run is None:
+                raise self._full()
+            del self._runs[run.id]
+            run.halt()
+            run.events.close()
+            run.join(timeout=10)
+            run.checkpoint(force=True)
+
+    def _full(self) -> LimitError:
+        return LimitError(None, f"{len(self._runs)} runs are kept, the most this server "
+                          "allows, and each is training or watched; delete one, or try "
+                          "again later")
 
     def close(self) -> None:
         """Halt every run, save it as it is, and stop the reaper (shutdown, test teardown)."""

@@ -121,12 +121,26 @@ class RunStore:
             self._fail("write", error)
 
     def load_all(self) -> list[RunRecord]:
+        """Every readable run, whole (weights and history too), oldest first."""
+        return self._select("SELECT * FROM runs ORDER BY created_at", ())
+
+    def load(self, run_id: str) -> RunRecord | None:
+        """One run, whole; None when it is not stored (or cannot be read)."""
+        records = self._select("SELECT * FROM runs WHERE id = ?", (run_id,))
+        return records[0] if records else None
+
+    def summaries(self) -> list[RunRecord]:
+        """Every readable run without its weights and history (cheap: for listing)."""
+        return self._select(
+            "SELECT id, kind, spec, state, epoch, created_at, saved_at, metrics, 'null', NULL "
+            "FROM runs ORDER BY created_at", ())
+
+    def _select(self, query: str, parameters: tuple[Any, ...]) -> list[RunRecord]:
         if self._connection is None:
             return []
         try:
             with self._lock:
-                rows = self._connection.execute(
-                    "SELECT * FROM runs ORDER BY created_at").fetchall()
+                rows = self._connection.execute(query, parameters).fetchall()
         except (sqlite3.Error, OSError) as error:
             self._fail("read", error)
             return []
@@ -135,7 +149,8 @@ class RunStore:
             try:
                 records.append(RunRecord(
                     row[0], row[1], json.loads(row[2]), row[3], row[4], row[5], row[6],
-                    json.loads(row[7]), json.loads(row[8]), weights_from_bytes(row[9])))
+                    json.loads(row[7]), json.loads(row[8]),
+                    weights_from_bytes(row[9]) if row[9] is not None else []))
             except (ValueError, OSError) as error:
                 log.error("skipping unreadable run %s: %s", row[0], error)
         return records

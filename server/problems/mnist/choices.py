@@ -28,3 +28,8 @@ EPOCHS = Limit(1, 200, whole=True)
 TRAIN_IMAGES = Limit(100, TRAIN_SIZE, whole=True, default=TRAIN_SIZE)
 SHIFT = Limit(0, 4, whole=True)  # pixels: beyond that a digit's strokes leave the 28×28 field
 SEED = Limit(0, 2**31 - 1, whole=True, default=0)
+# How big a learner's model may be, checked from the layer list before anything is built
+# (`size.py`). The largest preset has 245,000 weights and 1.8 million activations in a
+# batch of 100: these leave 20× and 28× room, and keep one run well under 1 GB.
+MAX_PARAMETERS = 5_000_000
+MAX_BATCH_ACTIVATIONS = 50_000_000  # floats: activations per example × batch size

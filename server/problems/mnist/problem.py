@@ -63,7 +63,9 @@ class MnistProblem(Problem):
                        "learningRate": choices.LEARNING_RATE.to_json(),
                        "decaySteps": choices.DECAY_STEPS.to_json(),
                        "shift": choices.SHIFT.to_json(),
-                       "seed": choices.SEED.to_json()},
+                       "seed": choices.SEED.to_json(),
+                       "parameters": {"max": choices.MAX_PARAMETERS},
+                       "batchActivations": {"max": choices.MAX_BATCH_ACTIVATIONS}},
             "defaults": {"trainImages": choices.TRAIN_IMAGES.default,
                          "seed": choices.SEED.default},
         }

@@ -16,12 +16,15 @@ from server.problems.mnist.choices import (
     INITS,
     LAYER_LIMITS,
     LEARNING_RATE,
+    MAX_BATCH_ACTIVATIONS,
     MAX_LAYERS,
+    MAX_PARAMETERS,
     SEED,
     SHIFT,
     TRAIN_IMAGES,
 )
 from server.problems.mnist.models import PRESETS
+from server.problems.mnist.size import model_size
 from server.training.optimizers import OPTIMIZER_KEYS
 from server.values import SpecError, choice, number
 
@@ -101,6 +104,20 @@ def _check_shapes(layers: list[Mapping[str, Any]]) -> None:
             raise SpecError(f"layers[{i}]", "batch normalisation follows a dense or conv layer")
 
 
+def _check_size(layers: list[Mapping[str, Any]], batch_size: int) -> None:
+    """Refuse a model too big for the server before anything is built."""
+    size = model_size(layers)
+    if size.parameters > MAX_PARAMETERS:
+        raise SpecError("layers", f"the model would have {size.parameters:,} weights; "
+                                  f"the most this server allows is {MAX_PARAMETERS:,}")
+    activations = size.activations_per_example * batch_size
+    if activations > MAX_BATCH_ACTIVATIONS:
+        raise SpecError("layers", f"a batch of {batch_size} would need {activations:,} "
+                                  f"activations; the most this server allows is "
+                                  f"{MAX_BATCH_ACTIVATIONS:,} (fewer filters or a smaller "
+                                  "batch)")
+
+
 def parse_mnist_spec(raw: dict[str, Any]) -> MnistSpec:
     """A full MNIST spec: the preset's values with the request's overrides on top."""
     for key in raw:
@@ -129,6 +146,7 @@ def parse_mnist_spec(raw: dict[str, Any]) -> MnistSpec:
                                       raw.get("trainImages", TRAIN_IMAGES.default))
     if batch_size > train_images:
         raise SpecError("batchSize", "must not exceed the number of training images")
+    _check_size(layers, batch_size)
     return MnistSpec(
         preset=preset_name,
         layers=tuple(MappingProxyType(dict(layer)) for layer in layers),
