@@ -19,7 +19,7 @@ import pytest
 
 from server.app import create_app, shutdown
 from server.config import Config
-from tests.conftest import MNIST_PATH, REPO_ROOT
+from tests.conftest import REPO_ROOT
 
 
 def _wait(condition: Any, timeout: float = 60.0) -> Any:
@@ -72,8 +72,9 @@ def test_runs_come_back_after_a_restart_paused_and_exportable(tmp_path: Path) ->
         shutdown(third)
 
 
-def test_a_restored_mnist_run_carries_on_down_its_learning_rate_decay(tmp_path: Path) -> None:
-    config = Config(data_dir=tmp_path, warm_up=False, mnist_path=MNIST_PATH)
+def test_a_restored_mnist_run_carries_on_down_its_learning_rate_decay(tmp_path: Path,
+                                                                      mnist_npz: Path) -> None:
+    config = Config(data_dir=tmp_path, warm_up=False, mnist_path=mnist_npz)
     first = create_app(config)
     client = first.test_client()
     run = client.post("/api/runs", json={

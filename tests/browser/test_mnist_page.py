@@ -122,6 +122,7 @@ def test_preprocessing_centres_and_fits_a_blob(lab: MnistLab) -> None:
     assert ((image > 0.05) & (image < 0.95)).sum() >= 5
 
 
+@pytest.mark.usefixtures("mnist")  # the run trains on MNIST
 def test_softmax_run_fills_the_panels_and_reads_a_drawn_one(lab: MnistLab) -> None:
     page = lab.page
     run_id = lab.start("softmax", train_images=2000, epochs=10)
@@ -177,6 +178,7 @@ def test_softmax_run_fills_the_panels_and_reads_a_drawn_one(lab: MnistLab) -> No
     assert lab.probe("runId") == run_id and lab.state() == "finished"
 
 
+@pytest.mark.usefixtures("mnist")  # the run trains on MNIST
 def test_space_pauses_and_resumes_step_trains_one_batch(lab: MnistLab) -> None:
     page = lab.page
     # All 55,000 images: the budget lasts long enough to pause in the middle.
@@ -214,6 +216,7 @@ def test_space_pauses_and_resumes_step_trains_one_batch(lab: MnistLab) -> None:
     expect(page.locator("#pause")).to_have_text("Pause")
 
 
+@pytest.mark.usefixtures("mnist")  # the run trains on MNIST
 def test_layer_editor_builds_the_run_and_shows_rejections(lab: MnistLab) -> None:
     page = lab.page
     lab.expected_errors.append(BAD_REQUEST)
@@ -299,6 +302,7 @@ def test_missing_mnist_shows_how_to_get_it(lab: MnistLab) -> None:
     assert lab.probe("runId") is None
 
 
+@pytest.mark.usefixtures("mnist")  # the run trains on MNIST
 def test_screenshots(lab: MnistLab, output_dir: Path) -> None:
     page = lab.page
     lab.start("softmax", train_images=2000, epochs=8)
