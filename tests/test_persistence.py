@@ -138,6 +138,8 @@ def test_kill_9_mid_training_loses_at_most_ten_seconds_and_corrupts_nothing(
     server = _serve(tmp_path, port)
     try:
         run = _post(port, "/api/runs", {"seed": "0.5", "networkShape": [6, 6, 4]})
+        # Past compilation first, so the run has trained well before the last ten seconds.
+        _wait(lambda: _get(port, f"/api/runs/{run['id']}")["epoch"] > 0)
         samples: list[tuple[float, int]] = []
         started = time.monotonic()
         while time.monotonic() - started < 13:
@@ -159,6 +161,7 @@ def test_kill_9_mid_training_loses_at_most_ten_seconds_and_corrupts_nothing(
         restored = _get(port, f"/api/runs/{run['id']}")
         assert restored["state"] == "paused"
         ten_seconds_before = max(e for t, e in samples if t <= killed_at - 10)
+        assert ten_seconds_before > 0  # else the next line would hold for any saved epoch
         assert restored["epoch"] >= ten_seconds_before
         assert restored["train"] == run["train"]
         with urllib.request.urlopen(
