@@ -45,10 +45,12 @@ def local_mnist() -> Path | None:
 def find_mnist() -> Mnist | str:
     """MNIST loaded by the server's own loader (`MnistSource`: a path, else
     `$TF_PLAYGROUND_MNIST`, else Keras), or why it could not be; tried once a session."""
+    path = local_mnist()
     previous = socket.getdefaulttimeout()
-    socket.setdefaulttimeout(DOWNLOAD_TIMEOUT_S)
+    if path is None:  # Keras' cache or download: the only case with sockets
+        socket.setdefaulttimeout(DOWNLOAD_TIMEOUT_S)
     try:
-        return MnistSource(local_mnist()).get()
+        return MnistSource(path).get()
     except MnistUnavailableError as error:
         cause = error.__cause__ or error
         return f"{MNIST_MISSING} ({type(cause).__name__}: {str(cause)[:200]})"
