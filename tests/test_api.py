@@ -7,6 +7,7 @@ import json
 import time
 import zipfile
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -88,15 +89,23 @@ def test_the_run_trains_and_its_loss_falls(client: FlaskClient) -> None:
     assert client.get("/api/runs").get_json()["runs"][0]["id"] == run["id"]
 
 
-def test_pause_then_step_trains_exactly_one_epoch(client: FlaskClient) -> None:
+def test_pause_then_step_trains_exactly_one_epoch(client: FlaskClient, app: Any) -> None:
     run = _create(client)
     paused = client.patch(f"/api/runs/{run['id']}", json={"state": "paused"}).get_json()
     assert paused["state"] == "paused"
-    time.sleep(0.2)
+    events = app.extensions["runs"].get(run["id"]).events
+    status = events.since(0)[-1]  # the pause is the last event: nothing trained after it
+    assert status.kind == "status" and status.data == {"state": "paused", "epoch": paused["epoch"]}
     assert _get(client, run["id"])["epoch"] == paused["epoch"]
     stepped = client.post(f"/api/runs/{run['id']}/step").get_json()
     assert stepped["epoch"] == paused["epoch"] + 1
+    # Every chunk of training publishes a snapshot: the step's is the only event since the pause.
+    [snapshot] = events.since(status.id)
+    assert snapshot.id == status.id + 1 and snapshot.kind == "snapshot"
+    assert snapshot.data["epoch"] == paused["epoch"] + 1
     assert client.post(f"/api/runs/{run['id']}/step").get_json()["epoch"] == paused["epoch"] + 2
+    assert [(e.id, e.data["epoch"]) for e in events.since(status.id)] == [
+        (status.id + 2, paused["epoch"] + 2)]
     resumed = client.patch(f"/api/runs/{run['id']}", json={"state": "running"}).get_json()
     assert resumed["state"] == "running"
     _wait(lambda: _get(client, run["id"])["epoch"] > paused["epoch"] + 2)
@@ -160,7 +169,7 @@ def test_model_json_is_the_tfjs_layers_format_with_its_weights(client: FlaskClie
     assert client.get(f"/api/runs/{run['id']}/other.bin").status_code == 404
 
 
-def test_export_zip_holds_model_keras_and_metadata(client: FlaskClient) -> None:
+def test_export_zip_holds_model_keras_and_metadata(client: FlaskClient, tmp_path: Path) -> None:
     import keras
 
     run = _create(client, seed="0.2")
@@ -175,9 +184,8 @@ def test_export_zip_holds_model_keras_and_metadata(client: FlaskClient) -> None:
     assert metadata["spec"]["seed"] == "0.2" and metadata["features"] == ["x", "y"]
     assert metadata["inputRange"] == [-6.0, 6.0] and metadata["epoch"] == summary["epoch"]
     assert metadata["testLoss"] == pytest.approx(summary["metrics"]["testLoss"])
-    path = f"/tmp/export-{run['id']}.keras"
-    with open(path, "wb") as file:
-        file.write(archive.read("model.keras"))
+    path = tmp_path / "model.keras"
+    path.write_bytes(archive.read("model.keras"))
     model = keras.models.load_model(path)
     test = np.array(run["setup"]["test"])
     prediction = model.predict(test[:, :2].astype(np.float32), verbose=0)[:, 0]
@@ -293,7 +301,10 @@ def test_a_nan_loss_marks_the_run_diverged_and_the_server_stays_healthy(
         client: FlaskClient) -> None:
     run = _create(client, problem="regression", learningRate=10, activation="relu")
     final = _wait(lambda: (s := _get(client, run["id"]))["state"] == "diverged" and s)
-    assert final["metrics"]["trainLoss"] is None or not np.isfinite(final["metrics"]["trainLoss"])
+    # The summary reports the blown-up loss itself (NaN or ±inf; never None: the job always
+    # has losses once it has trained).
+    loss = final["metrics"]["trainLoss"]
+    assert isinstance(loss, float) and not np.isfinite(loss)
     patch = client.patch(f"/api/runs/{run['id']}", json={"state": "running"})
     assert patch.status_code == 409
     assert client.get(f"/api/runs/{run['id']}/model.json").status_code == 200
@@ -334,14 +345,20 @@ def test_a_failure_in_training_stops_the_run_with_the_reason(client: FlaskClient
     def broken(*, single_step: bool) -> Any:
         raise RuntimeError("out of memory")
 
+    paused = _get(client, run["id"])
     live.job.train = broken
+    # The step is taken by the paused training thread, fails there, and is released by it:
+    # the answer comes once the run has stopped.
     response = client.post(f"/api/runs/{run['id']}/step")
-    assert response.status_code in (200, 409)
-    final = _wait(lambda: (s := _get(client, run["id"]))["state"] == "stopped" and s)
+    assert response.status_code == 200
+    assert response.get_json()["state"] == "stopped"
+    final = _get(client, run["id"])
+    assert final["state"] == "stopped" and final["epoch"] == paused["epoch"]  # nothing trained
     statuses = [e.data for e in live.events.since(0) if e.kind == "status"]
-    assert "out of memory" in statuses[-1]["error"]
+    assert statuses[-1] == {"state": "stopped", "epoch": paused["epoch"],
+                            "error": "training failed: out of memory"}
     assert client.get(f"/api/runs/{run['id']}/export.zip").status_code == 200
-    assert final["epoch"] >= 0
+    assert client.post(f"/api/runs/{run['id']}/step").status_code == 409  # it has ended
 
 
 def test_a_run_can_be_created_paused_with_its_untrained_network(client: FlaskClient,
@@ -350,10 +367,14 @@ def test_a_run_can_be_created_paused_with_its_untrained_network(client: FlaskCli
     assert response.status_code == 201 and response.get_json()["state"] == "paused"
     run_id = response.get_json()["id"]
     live = app.extensions["runs"].get(run_id)
-    _wait(lambda: live.events.latest("snapshot"))
-    time.sleep(0.3)
+    first = _wait(lambda: live.events.latest("snapshot"))
+    # The log: the paused status, then the untrained network's snapshot, and nothing else.
+    assert [(e.kind, e.data["epoch"]) for e in live.events.since(0)] == [
+        ("status", 0), ("snapshot", 0)]
+    assert live.events.since(0)[0].data["state"] == "paused"
     assert _get(client, run_id)["epoch"] == 0
-    assert live.events.latest("snapshot").data["epoch"] == 0
     assert client.post(f"/api/runs/{run_id}/step").get_json()["epoch"] == 1
+    # The step's snapshot is the very next event: no training happened before it.
+    assert [(e.id, e.data["epoch"]) for e in live.events.since(first.id)] == [(first.id + 1, 1)]
     bad = client.post("/api/runs?state=stopped", json={})
     assert bad.status_code == 400 and bad.get_json()["field"] == "state"
