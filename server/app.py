@@ -1,4 +1,4 @@
-"""The Flask application factory: one registry of runs, one pool of compiled trainers."""
+"""The Flask application factory: one registry of runs, one scheduler that trains them."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from server.runs.events import StreamSlots
 from server.runs.models import RunModels
 from server.runs.run import Job, RunRegistry
 from server.runs.store import RunRecord, RunStore
-from server.training.engine import TrainerPool
+from server.training.scheduler import Scheduler
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -30,7 +30,7 @@ CONTENT_SECURITY_POLICY = (
 
 
 def create_app(config: Config | None = None) -> Flask:
-    """Build the app; its registry and trainer pool live in `app.extensions`."""
+    """Build the app; its registry and scheduler live in `app.extensions`."""
     config = config or Config()
     app = Flask(__name__, static_folder=None)
     app.config.update(
@@ -39,9 +39,9 @@ def create_app(config: Config | None = None) -> Flask:
         VENDOR_DIR=REPO_ROOT / "node_modules",
         MAX_CONTENT_LENGTH=1024 * 1024,
     )
-    pool = TrainerPool()
+    scheduler = Scheduler()
     store = RunStore(config.data_dir)
-    context = JobContext(config, pool)
+    context = JobContext(config, scheduler)
 
     def job_for_record(record: RunRecord) -> tuple[str, Job]:
         """A saved run's job, made from its spec exactly as a request's would be."""
@@ -51,7 +51,7 @@ def create_app(config: Config | None = None) -> Flask:
     registry = RunRegistry(idle_timeout_s=config.idle_timeout_s, store=store,
                            max_training=config.max_training_runs, max_runs=config.max_runs,
                            job_for_record=job_for_record)
-    app.extensions["trainer_pool"] = pool
+    app.extensions["scheduler"] = scheduler
     app.extensions["runs"] = registry
     app.extensions["run_models"] = RunModels()
     app.extensions["job_context"] = context
@@ -74,7 +74,7 @@ def create_app(config: Config | None = None) -> Flask:
     if config.warm_up:
         # The default network's trainer, compiled before the first learner presses play.
         _, _, default_job = make_job({"seed": "warm-up"}, app.extensions["job_context"])
-        warm_up = threading.Thread(target=pool.warm, args=(default_job.architecture,),
+        warm_up = threading.Thread(target=scheduler.warm, args=(default_job.architecture,),
                                    name="warm-up", daemon=True)
         warm_up.start()
         app.extensions["warm_up"] = warm_up
@@ -88,3 +88,4 @@ def shutdown(app: Flask) -> None:
     warm_up = app.extensions.get("warm_up")
     if warm_up is not None:
         warm_up.join(timeout=120)
+    app.extensions["scheduler"].close()

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 from server.config import Config
 from server.runs.run import Job
-from server.training.engine import TrainerPool
+from server.training.scheduler import Scheduler
 from server.values import SpecError
 
 
@@ -26,10 +26,10 @@ class Spec(Protocol):
 
 @dataclass(frozen=True)
 class JobContext:
-    """What jobs are made with: the server's limits and the pool of compiled trainers."""
+    """What jobs are made with: the server's limits and the scheduler that trains them."""
 
     config: Config
-    pool: TrainerPool
+    scheduler: Scheduler
 
 
 class Problem(ABC):

@@ -30,7 +30,7 @@ from server.problems.fitting.data import CsvError, parse_csv, to_csv
 from server.problems.fitting.job import FittingJob
 from server.problems.fitting.spec import parse_fitting_spec
 from server.runs.events import EventLog
-from server.training.engine import TrainerPool
+from server.training.scheduler import Scheduler
 from server.values import SpecError
 from tests.conftest import REPO_ROOT
 from tests.sse import SSEStream
@@ -471,13 +471,18 @@ def test_network_snapshots_carry_every_layer_and_no_path(live_server: str) -> No
 # -- the job itself --------------------------------------------------------------------------
 
 
-def _job(spec: dict[str, Any]) -> FittingJob:
-    return FittingJob(parse_fitting_spec({"problem": "curve", **spec}), TrainerPool(),
-                    max_snapshot_rate=30.0)
+@pytest.fixture
+def scheduler(app: Any) -> Scheduler:
+    return app.extensions["scheduler"]
 
 
-def test_linear_snapshots_carry_w_b_and_the_path_from_epoch_0() -> None:
-    job = _job(LESSONS["mystery"])
+def _job(spec: dict[str, Any], scheduler: Scheduler) -> FittingJob:
+    return FittingJob(parse_fitting_spec({"problem": "curve", **spec}), scheduler,
+                      max_snapshot_rate=30.0)
+
+
+def test_linear_snapshots_carry_w_b_and_the_path_from_epoch_0(scheduler: Scheduler) -> None:
+    job = _job(LESSONS["mystery"], scheduler)
     events = EventLog()
     job.start(events)
     first = events.latest("snapshot").data
@@ -497,8 +502,8 @@ def test_linear_snapshots_carry_w_b_and_the_path_from_epoch_0() -> None:
     job.close()
 
 
-def test_history_and_restore_continue_a_saved_run() -> None:
-    job = _job(LESSONS["crickets-normalized"])
+def test_history_and_restore_continue_a_saved_run(scheduler: Scheduler) -> None:
+    job = _job(LESSONS["crickets-normalized"], scheduler)
     job.start(EventLog())
     for _ in range(25):
         job.train(single_step=False)
@@ -507,7 +512,7 @@ def test_history_and_restore_continue_a_saved_run() -> None:
     metrics = job.metrics()
     job.close()
 
-    again = _job(LESSONS["crickets-normalized"])
+    again = _job(LESSONS["crickets-normalized"], scheduler)
     again.restore(epoch, weights, metrics, saved)
     events = EventLog()
     assert again.start(events).epoch == epoch

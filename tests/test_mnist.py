@@ -318,8 +318,9 @@ def test_the_test_set_size_and_the_evaluated_images_are_separate_fields(
     assert summary["metrics"]["evaluatedImages"] == 1_000
     assert summary["setup"]["testImages"] == 10_000
     patched = client.patch(f"/api/runs/{run['id']}", json={"state": "running"}).get_json()
-    # A summary carries the metric, never a test-set size (the details carry that).
-    assert "evaluatedImages" in patched and "testImages" not in patched
+    # A summary carries the metric under metrics, never a test-set size (details' setup does).
+    assert "evaluatedImages" in patched["metrics"] and "testImages" not in patched["metrics"]
+    assert "evaluatedImages" not in patched and "testImages" not in patched
     final = _wait(client, run["id"], "finished")
     assert final["metrics"]["evaluatedImages"] == final["setup"]["testImages"] == 10_000
 

@@ -218,7 +218,7 @@ class Run:
             state, epoch = self._state, self._epoch
         return {"id": self.id, "problem": self.kind, "state": state, "epoch": epoch,
                 "createdAt": self.created_at, "spec": self.public_spec(),
-                "metrics": self.job.metrics()}
+                "metrics": json_safe(self.job.metrics())}  # a diverged loss: null
 
     def public_spec(self) -> dict[str, Any]:
         return public_spec(self.spec)
@@ -301,9 +301,9 @@ class Run:
             self._cond.notify_all()
         if not done.wait(STEP_TIMEOUT_S):
             raise RunStateError("state", "the step did not finish in time")
-        with self._cond:
-            if self._stop_requested and self._state != PAUSED:
-                raise RunStateError("state", f"the run has {self._state} before the step")
+        with self._cond:  # halted (deleted, shutting down) before the step could train
+            if self._stop_requested and self._state not in ENDED:
+                raise RunStateError("state", "the run was deleted before the step")
 
     def stop(self) -> None:
         """End training (idle, deleted); the weights stay exportable."""

@@ -8,13 +8,11 @@ run's thread calls it for a chunk of epochs at a time.
 Shapes are fixed per trainer: the data sit in variables padded to a capacity,
 and each batch is a fixed-size window of rows with a mask, so a new data set,
 split or batch size never recompiles. A trainer compiled once for an
-architecture serves every later run of that architecture (see `TrainerPool`).
+architecture serves every later run of that architecture (see `scheduler.py`).
 """
 
 from __future__ import annotations
 
-import threading
-from collections import defaultdict
 from dataclasses import dataclass
 
 import numpy as np
@@ -158,13 +156,6 @@ class EpochTrainer:
     def evaluate(self) -> Losses:
         return self.train(0)
 
-    def eager_losses(self) -> Losses:
-        """The losses without the compiled function: instant even before it is compiled."""
-        return Losses(
-            float(self._set_loss(self._x_train, self._y_train, self._n_train)),
-            float(self._set_loss(self._x_test, self._y_test, self._n_test)),
-        )
-
     def _epochs(self, epochs: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
         variables = self.model.trainable_variables
         batch_size = self._batch_size.read_value()
@@ -208,52 +199,3 @@ class EpochTrainer:
         l1 = tf.add_n([tf.reduce_sum(tf.abs(k)) for k in self._kernels])
         l2 = tf.add_n([tf.reduce_sum(tf.square(k)) for k in self._kernels])
         return self._l1_rate * l1 + 0.5 * self._l2_rate * l2
-
-
-class TrainerPool:
-    """Compiled trainers kept for reuse: compiling costs about a second, reuse costs nothing.
-
-    A run checks a trainer out for its lifetime and gives it back when it ends;
-    the next run of the same architecture starts at once.
-    """
-
-    def __init__(self, max_idle_per_architecture: int = 2) -> None:
-        self._idle: dict[Architecture, list[EpochTrainer]] = defaultdict(list)
-        self._warming: set[Architecture] = set()
-        self._cond = threading.Condition()
-        self._max_idle = max_idle_per_architecture
-
-    def acquire(self, architecture: Architecture) -> EpochTrainer:
-        """An idle compiled trainer, the one being warmed up (waited for), or a new one."""
-        with self._cond:
-            self._cond.wait_for(lambda: architecture not in self._warming)
-            idle = self._idle[architecture]
-            if idle:
-                return idle.pop()
-        return EpochTrainer(architecture)
-
-    def release(self, trainer: EpochTrainer) -> None:
-        with self._cond:
-            idle = self._idle[trainer.architecture]
-            if len(idle) < self._max_idle:
-                idle.append(trainer)
-
-    def warm(self, architecture: Architecture) -> None:
-        """Compile a trainer ahead of the first request (the default network, at start-up).
-
-        A run asking for this architecture meanwhile waits for it rather than compiling
-        a second copy on the same cores.
-        """
-        trainer = self.acquire(architecture)
-        with self._cond:
-            self._warming.add(architecture)
-        try:
-            n = architecture.num_inputs
-            points = np.zeros((4, n), np.float32)
-            trainer.load_data(points, np.zeros(4), points, np.zeros(4), 2)
-            trainer.train(1)
-        finally:
-            with self._cond:
-                self._warming.discard(architecture)
-                self._idle[architecture].append(trainer)
-                self._cond.notify_all()

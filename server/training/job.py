@@ -6,10 +6,11 @@ threads read `metrics`, `latest_weights` and `history`, which is why those go
 through the job's lock and hand out copies.
 
 `TrainingJob` holds what every problem's job needs: the lock, the event log, the
-trainer it checked out and the newest healthy weights. `DenseNetworkJob` adds the
-whole life of a small dense network on a pooled, compiled `EpochTrainer`: set-up,
-chunked training, losses, snapshots, history and restore. A problem subclasses it
-and says only what differs: its data, its extra metrics and snapshot fields.
+trainer it holds and the newest healthy weights. `DenseNetworkJob` adds the whole
+life of a small dense network trained through the classroom scheduler (a `Seat`):
+set-up, chunked training, losses, snapshots, history and restore. A problem
+subclasses it and says only what differs: its data, its extra metrics and snapshot
+fields.
 """
 
 from __future__ import annotations
@@ -24,8 +25,10 @@ import numpy as np
 
 from server.runs.events import EventLog
 from server.runs.run import Progress
-from server.training.dense import build_dense_model
-from server.training.engine import Architecture, EpochTrainer, Losses, TrainerPool
+from server.training.dense import build_dense_model, dense_losses
+from server.training.engine import Architecture, Losses
+from server.training.scheduler import Scheduler, Seat
+from server.training.stack import SlotData
 
 TrainerT = TypeVar("TrainerT")
 
@@ -78,20 +81,20 @@ class ChunkSizer:
         self.epochs = max(1, min(int(wanted), epochs * 8))
 
 
-class DenseNetworkJob(TrainingJob[EpochTrainer]):
-    """A dense network trained on a pooled `EpochTrainer`: the playground's and fitting's job.
+class DenseNetworkJob(TrainingJob[Seat]):
+    """A dense network trained through the scheduler: the playground's and fitting's job.
 
-    Subclasses load their data (`_load_data`) and may add metrics (`_extra_metrics`),
+    Subclasses give their data (`_slot_data`) and may add metrics (`_extra_metrics`),
     snapshot fields (`_extra_snapshot`), history (`_extra_history`) and chunk pacing
     (`_chunk_epochs`, `_after_chunk`).
     """
 
-    def __init__(self, architecture: Architecture, pool: TrainerPool, *,
+    def __init__(self, architecture: Architecture, scheduler: Scheduler, *,
                  weights: list[np.ndarray], learning_rate: float, has_test_set: bool,
                  max_snapshot_rate: float) -> None:
         super().__init__()
         self.architecture = architecture
-        self._pool = pool
+        self._scheduler = scheduler
         self._chunk = ChunkSizer(max_snapshot_rate)
         self._weights = weights
         self._learning_rate = learning_rate
@@ -146,16 +149,22 @@ class DenseNetworkJob(TrainingJob[EpochTrainer]):
     # -- the run's training thread ---------------------------------------------------------
 
     def start(self, events: EventLog) -> Progress:
-        """Check a compiled trainer out, hand it the data, weights and rates; publish."""
+        """Take a seat in the scheduler with the data, weights and rates; publish.
+
+        The first snapshot's losses come from NumPy: instant, even while the network's
+        compiled trainer is still being compiled.
+        """
         self._events = events
-        trainer = self._trainer = self._pool.acquire(self.architecture)
-        self._load_data(trainer)
-        trainer.set_weights(self._weights)
-        trainer.reset_optimizer()
-        trainer.set_learning_rate(self._learning_rate)
-        self._configure(trainer)
-        # The initial network's losses without the compiled function (which may compile).
-        return self._record(trainer.eager_losses(), 0)
+        data = self._slot_data()
+        seat = self._trainer = self._scheduler.seat(self.architecture, data, self._weights,
+                                                    self._learning_rate)
+        self._configure(seat)
+        arch = self.architecture
+        losses = Losses(*(dense_losses(self._weights, x, y, arch.activation,
+                                       arch.output_activation)
+                          for x, y in ((data.x_train, data.y_train),
+                                       (data.x_test, data.y_test))))
+        return self._record(losses, 0, self._weights)
 
     def set_learning_rate(self, rate: float) -> None:
         self._require_trainer().set_learning_rate(rate)
@@ -163,33 +172,34 @@ class DenseNetworkJob(TrainingJob[EpochTrainer]):
             self._learning_rate = rate
 
     def train(self, *, single_step: bool) -> Progress:
-        """Train one chunk (sized for the snapshot rate) or exactly one epoch; publish."""
-        trainer = self._require_trainer()
+        """Train one chunk (the scheduler sizes it, unless the problem paces it) or exactly
+        one epoch; publish."""
+        seat = self._require_trainer()
         epochs = 1 if single_step else self._chunk_epochs()
         started = time.perf_counter()
-        losses = trainer.train(epochs)
+        trained = seat.train(epochs)
         elapsed = time.perf_counter() - started
-        if not single_step:
+        if not single_step and epochs is not None:
             self._chunk.update(epochs, elapsed)
-        progress = self._record(losses, epochs)
+        progress = self._record(trained.losses, trained.epochs, trained.weights)
         if not single_step:
             self._after_chunk(elapsed)
         return progress
 
     def publish(self) -> None:
         """Publish the current state (after changes while paused)."""
-        self._record(self._require_trainer().evaluate(), 0)
+        trained = self._require_trainer().train(0)
+        self._record(trained.losses, 0, trained.weights)
 
-    def _release(self, trainer: EpochTrainer) -> None:
-        self._pool.release(trainer)
+    def _release(self, seat: Seat) -> None:
+        seat.leave()
 
     def _test_loss(self, losses: Losses | None) -> float | None:
         """No test points (100% training): no test loss, rather than the trainer's 0."""
         return losses.test if losses and self._has_test_set else None
 
-    def _record(self, losses: Losses, epochs: int) -> Progress:
+    def _record(self, losses: Losses, epochs: int, weights: list[np.ndarray]) -> Progress:
         """Keep and publish the newest state; unhealthy when the loss blew up."""
-        weights = self._require_trainer().get_weights()
         healthy = math.isfinite(losses.train) and math.isfinite(losses.test)
         with self._lock:
             self._epoch += epochs
@@ -220,14 +230,15 @@ class DenseNetworkJob(TrainingJob[EpochTrainer]):
 
     # -- what a problem adds (defaults: nothing) -------------------------------------------
 
-    def _load_data(self, trainer: EpochTrainer) -> None:
+    def _slot_data(self) -> SlotData:
         raise NotImplementedError
 
-    def _configure(self, trainer: EpochTrainer) -> None:
+    def _configure(self, seat: Seat) -> None:
         """Training thread, at start: anything besides data, weights and learning rate."""
 
-    def _chunk_epochs(self) -> int:
-        return self._chunk.epochs
+    def _chunk_epochs(self) -> int | None:
+        """Epochs for the next chunk; None lets the scheduler size it for its stack."""
+        return None
 
     def _after_chunk(self, elapsed: float) -> None:
         """Training thread, after a chunk was published (pacing)."""

@@ -24,8 +24,10 @@ from server.problems.fitting.choices import LOSS
 from server.problems.fitting.data import Normalization, Points, PointsSplit
 from server.problems.fitting.spec import FittingSpec
 from server.training.dense import initial_weights
-from server.training.engine import Architecture, EpochTrainer, TrainerPool, capacity_for
+from server.training.engine import Architecture, capacity_for
 from server.training.job import DenseNetworkJob
+from server.training.scheduler import Scheduler
+from server.training.stack import SlotData
 
 SMALLEST_CAPACITY = 16  # the crickets fit; sizes double from here up to 16,384 (10,000 rows)
 RAMP = 20  # a chunk is at most 1/RAMP of the epochs since the last start or rate change
@@ -66,13 +68,14 @@ def _short(value: float) -> float:
 class FittingJob(DenseNetworkJob):
     """Trains one fitting run; the run's thread alone calls `start`, `apply`, `train`, `publish`."""
 
-    def __init__(self, spec: FittingSpec, pool: TrainerPool, *, max_snapshot_rate: float) -> None:
+    def __init__(self, spec: FittingSpec, scheduler: Scheduler, *,
+                 max_snapshot_rate: float) -> None:
         self.spec = spec
         self.split = data.split(load_points(spec), spec.perc_train, spec.seed)
         self.normalization: Normalization = data.normalization(self.split.train.x,
                                                                spec.normalize)
         super().__init__(
-            fitting_architecture(spec, self.split), pool,
+            fitting_architecture(spec, self.split), scheduler,
             weights=initial_weights(1, spec.hidden_layers, data.rng(spec.seed, data.WEIGHTS)),
             learning_rate=spec.learning_rate, has_test_set=len(self.split.test) > 0,
             max_snapshot_rate=max_snapshot_rate,
@@ -139,14 +142,11 @@ class FittingJob(DenseNetworkJob):
             with self._lock:
                 self._ramp_from = self._epoch
 
-    def _load_data(self, trainer: EpochTrainer) -> None:
+    def _slot_data(self) -> SlotData:
         train, test = self.split.train, self.split.test
         norm = self.normalization
-        trainer.load_data(norm.apply(train.x)[:, None], train.y,
-                          norm.apply(test.x)[:, None], test.y, len(train))
-
-    def _configure(self, trainer: EpochTrainer) -> None:
-        trainer.set_regularization("none", 0.0)
+        return SlotData(norm.apply(train.x)[:, None], train.y, norm.apply(test.x)[:, None],
+                        test.y, len(train))
 
     def _chunk_epochs(self) -> int:
         return max(1, min(self._chunk.epochs, (self._epoch - self._ramp_from) // RAMP))

@@ -25,7 +25,8 @@ class FittingProblem(Problem):
         return parse_fitting_changes(body)
 
     def make_job(self, spec: FittingSpec, context: JobContext) -> FittingJob:
-        return FittingJob(spec, context.pool, max_snapshot_rate=context.config.max_snapshot_rate)
+        return FittingJob(spec, context.scheduler,
+                          max_snapshot_rate=context.config.max_snapshot_rate)
 
     def catalog(self, config: Config) -> dict[str, Any]:
         return fitting_catalog()

@@ -11,8 +11,10 @@ from server.problems.playground.datasets import Split, generate
 from server.problems.playground.features import FEATURES, feature_matrix
 from server.problems.playground.spec import PlaygroundSpec
 from server.training.dense import initial_weights
-from server.training.engine import Architecture, EpochTrainer, TrainerPool, capacity_for
+from server.training.engine import Architecture, capacity_for
 from server.training.job import DenseNetworkJob
+from server.training.scheduler import Scheduler, Seat
+from server.training.stack import SlotData
 
 
 def architecture_of(spec: PlaygroundSpec, split: Split) -> Architecture:
@@ -30,7 +32,7 @@ def architecture_of(spec: PlaygroundSpec, split: Split) -> Architecture:
 class PlaygroundJob(DenseNetworkJob):
     """Trains a playground network with a pooled, compiled `EpochTrainer`."""
 
-    def __init__(self, spec: PlaygroundSpec, pool: TrainerPool, *,
+    def __init__(self, spec: PlaygroundSpec, scheduler: Scheduler, *,
                  max_snapshot_rate: float) -> None:
         self.spec = spec
         self.split: Split = generate(spec.dataset_key, spec.noise, spec.perc_train_data,
@@ -38,7 +40,7 @@ class PlaygroundJob(DenseNetworkJob):
         self.features = list(spec.features)
         architecture = architecture_of(spec, self.split)
         super().__init__(
-            architecture, pool,
+            architecture, scheduler,
             weights=initial_weights(architecture.num_inputs, architecture.hidden_layers,
                                     np.random.default_rng()),
             learning_rate=spec.learning_rate, has_test_set=len(self.split.test) > 0,
@@ -80,29 +82,29 @@ class PlaygroundJob(DenseNetworkJob):
     # -- the run's training thread ---------------------------------------------------------
 
     def apply(self, changes: dict[str, Any]) -> None:
-        trainer = self._require_trainer()
+        seat = self._require_trainer()
         if "learningRate" in changes:
             self.set_learning_rate(changes["learningRate"])
         if "regularizationRate" in changes:
-            trainer.set_regularization(self.spec.regularization, changes["regularizationRate"])
+            seat.set_regularization(self.spec.regularization, changes["regularizationRate"])
             with self._lock:
                 self._regularization_rate = changes["regularizationRate"]
         edits = changes.get("weights", []), changes.get("biases", [])
         if any(edits):
-            weights = trainer.get_weights()
+            weights = [w.copy() for w in seat.weights]
             for edit in edits[0]:
                 weights[2 * edit["layer"]][edit["input"], edit["unit"]] = edit["value"]
             for edit in edits[1]:
                 weights[2 * edit["layer"] + 1][edit["unit"]] = edit["value"]
-            trainer.set_weights(weights)
+            seat.set_weights(weights)
 
-    def _load_data(self, trainer: EpochTrainer) -> None:
+    def _slot_data(self) -> SlotData:
         train, test = self.split.train, self.split.test
-        trainer.load_data(feature_matrix(train, self.features), train[:, 2],
-                          feature_matrix(test, self.features), test[:, 2], self.spec.batch_size)
+        return SlotData(feature_matrix(train, self.features), train[:, 2],
+                        feature_matrix(test, self.features), test[:, 2], self.spec.batch_size)
 
-    def _configure(self, trainer: EpochTrainer) -> None:
-        trainer.set_regularization(self.spec.regularization, self._regularization_rate)
+    def _configure(self, seat: Seat) -> None:
+        seat.set_regularization(self.spec.regularization, self._regularization_rate)
 
     def _extra_metrics(self) -> dict[str, Any]:
         return {"regularizationRate": self._regularization_rate}

@@ -55,7 +55,7 @@ class PlaygroundProblem(Problem):
         return changes
 
     def make_job(self, spec: PlaygroundSpec, context: JobContext) -> PlaygroundJob:
-        return PlaygroundJob(spec, context.pool,
+        return PlaygroundJob(spec, context.scheduler,
                              max_snapshot_rate=context.config.max_snapshot_rate)
 
     def catalog(self, config: Config) -> dict[str, Any]:

@@ -1,0 +1,384 @@
+"""The classroom scheduler: every dense run trains through it, on one worker per core.
+
+A run does not own a compiled trainer any more; it holds a `Seat`. Its training
+thread asks the seat for a chunk of epochs and waits; a scheduler worker picks the
+next stack with work (round-robin), trains every waiting seat of that stack in one
+compiled call, hands each seat its losses and weights, and moves on. So thirty
+learners on the default network cost one compiled call per round, not thirty, and
+the cores are shared by turns instead of fought over by thirty threads.
+
+- Runs with the same `StackKey` (architecture, capacity, batch window) and plain
+  gradient descent share stacks. A stack trains its waiting seats on a compiled
+  trainer of the smallest size that holds them (1: the single-run engine, XLA; 4,
+  16, 64: `StackedTrainer`), kept per process, so a new run compiles nothing that an
+  earlier run of its shape already compiled. Seats move between trainers freely:
+  a seat's data, weights and rates live here, in Python, between rounds.
+- Runs with a stateful optimizer (momentum, Adam, …) keep a single-run trainer of
+  their own for their life (moving them would lose the optimizer's state).
+- A stack holds at most `MAX_STACK` seats; a key gets a second stack (a second core)
+  once its first has a few seats, up to one stack per worker, then they fill.
+
+Invariant: a seat's weights after N epochs are what the single-run engine gives
+for the same data, weights and rates (tests/test_scheduler.py), whichever stack,
+slot or trainer size trained it and whatever its neighbours did.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from server.training.engine import Architecture, EpochTrainer, Losses
+from server.training.stack import SlotData, StackedTrainer, StackKey
+
+log = logging.getLogger(__name__)
+
+SIZES = (1, 4, 16, 64)  # trainer sizes: a round uses the smallest that holds its seats
+MAX_STACK = SIZES[-1]
+SPLIT_AT = 4  # seats in a key's every stack before it opens another (one per worker)
+SNAPSHOT_RATE = 30.0  # rounds a second a stack aims at (each waiting seat gets a snapshot)
+
+
+def stack_key(architecture: Architecture) -> StackKey:
+    return StackKey(architecture.num_inputs, architecture.hidden_layers,
+                    architecture.activation, architecture.output_activation,
+                    architecture.capacity, architecture.batch_window)
+
+
+class SoloTrainer:
+    """The single-run engine (`EpochTrainer`, XLA) behind the stacked trainer's interface."""
+
+    slots = 1
+
+    def __init__(self, architecture: Architecture) -> None:
+        self.trainer = EpochTrainer(architecture)
+        self.trainer.set_regularization("none", 0.0)
+
+    def load(self, slot: int, data: SlotData) -> None:
+        self.trainer.load_data(data.x_train, data.y_train, data.x_test, data.y_test,
+                               data.batch_size)
+
+    def set_weights(self, slot: int, weights: list[np.ndarray]) -> None:
+        self.trainer.set_weights(weights)
+
+    def set_learning_rate(self, slot: int, rate: float) -> None:
+        self.trainer.set_learning_rate(rate)
+
+    def set_regularization(self, slot: int, kind: str, rate: float) -> None:
+        self.trainer.set_regularization(kind, rate)
+
+    def reset_optimizer(self) -> None:
+        self.trainer.reset_optimizer()
+
+    def all_weights(self) -> list[np.ndarray]:
+        return [w[None] for w in self.trainer.get_weights()]
+
+    def train(self, epochs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        losses = self.trainer.train(int(epochs[0]))
+        return np.array([losses.train]), np.array([losses.test])
+
+
+Trainer = SoloTrainer | StackedTrainer
+
+
+@dataclass(frozen=True)
+class Trained:
+    """What a request got: the losses and weights after it, and how many epochs it trained."""
+
+    losses: Losses
+    weights: list[np.ndarray]
+    epochs: int
+
+
+@dataclass
+class _Request:
+    epochs: int | None  # None: a chunk, sized by the stack
+    done: threading.Event = field(default_factory=threading.Event)
+    result: Trained | None = None
+    error: BaseException | None = None
+
+
+class Seat:
+    """One run's place in the scheduler: its data, weights and rates, and its requests.
+
+    Only the run's training thread calls it (one request at a time).
+    """
+
+    def __init__(self, scheduler: Scheduler, architecture: Architecture, data: SlotData,
+                 weights: list[np.ndarray], learning_rate: float) -> None:
+        self._scheduler = scheduler
+        self.architecture = architecture
+        self.data = data
+        self.weights = [np.asarray(w, np.float32) for w in weights]
+        self.learning_rate = learning_rate
+        self.regularization = ("none", 0.0)
+        self.version = 0  # bumped by every change a trainer must be told of
+        self.request: _Request | None = None
+        self.stack: _Stack | None = None
+        self.home: tuple[int, int] | None = None  # (id(trainer), slot) of its newest weights
+        self.own: SoloTrainer | None = None  # a stateful optimizer's trainer, for life
+        self.on_wait: Callable[[str], None] | None = None  # told why a request waits
+
+    # -- the run's thread ------------------------------------------------------------
+
+    def train(self, epochs: int | None = None) -> Trained:
+        """Train `epochs` epochs (None: a chunk the stack sizes; 0: only the losses);
+        wait for the round that does it."""
+        request = _Request(epochs)
+        self._scheduler.submit(self, request)
+        request.done.wait()
+        if request.error is not None:
+            raise request.error
+        assert request.result is not None
+        return request.result
+
+    def set_weights(self, weights: list[np.ndarray]) -> None:
+        with self._scheduler.lock:
+            self.weights = [np.asarray(w, np.float32) for w in weights]
+            self.version += 1
+
+    def set_learning_rate(self, rate: float) -> None:
+        with self._scheduler.lock:
+            self.learning_rate = rate
+            self.version += 1
+
+    def set_regularization(self, kind: str, rate: float) -> None:
+        with self._scheduler.lock:
+            self.regularization = (kind, rate)
+            self.version += 1
+
+    def leave(self) -> None:
+        self._scheduler.leave(self)
+
+
+class _Stack:
+    """Seats of one key that train together; one worker at a time runs its rounds."""
+
+    def __init__(self, key: StackKey) -> None:
+        self.key = key
+        self.seats: list[Seat] = []
+        self.busy = False
+        self.epochs = 1  # a chunk, in epochs: sized so a round takes 1/SNAPSHOT_RATE s
+
+    def waiting(self) -> list[Seat]:
+        return [seat for seat in self.seats if seat.request is not None]
+
+    def resize(self, epochs: int, elapsed: float) -> None:
+        wanted = epochs / (SNAPSHOT_RATE * max(elapsed, 1e-4))
+        self.epochs = max(1, min(int(wanted), epochs * 8))
+
+
+class Scheduler:
+    """Stacks of seats and the workers that train them, one worker per core by default."""
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.lock = threading.Condition()
+        self._stacks: dict[StackKey, list[_Stack]] = {}
+        self._order: list[_Stack] = []  # round-robin order of every stack
+        self._next = 0
+        # Compiled trainers by (key, size), idle ones; and what each trainer's slots hold:
+        # (seat, the seat's version when loaded), by id(trainer).
+        self._idle: dict[tuple[StackKey, int], list[Trainer]] = {}
+        self._residents: dict[int, list[tuple[Seat, int] | None]] = {}
+        self._closed = False
+        self._workers = [
+            threading.Thread(target=self._work, name=f"scheduler-{i}", daemon=True)
+            for i in range(workers or os.cpu_count() or 1)
+        ]
+        for worker in self._workers:
+            worker.start()
+
+    # -- seats -------------------------------------------------------------------------
+
+    def seat(self, architecture: Architecture, data: SlotData, weights: list[np.ndarray],
+             learning_rate: float) -> Seat:
+        """A place for a run; a run with a stateful optimizer gets a trainer of its own."""
+        seat = Seat(self, architecture, data, weights, learning_rate)
+        key = stack_key(architecture)
+        if architecture.optimizer != "sgd":
+            seat.own = SoloTrainer(architecture)
+            seat.own.reset_optimizer()
+        with self.lock:
+            stacks = self._stacks.setdefault(key, [])
+            open_stacks = [s for s in stacks if len(s.seats) < MAX_STACK]
+            if seat.own is not None or not open_stacks or (
+                    len(stacks) < len(self._workers)
+                    and all(len(s.seats) >= SPLIT_AT for s in stacks)):
+                stack = _Stack(key)
+                stacks.append(stack)
+                self._order.append(stack)
+            else:
+                stack = min(open_stacks, key=lambda s: len(s.seats))
+            stack.seats.append(seat)
+            seat.stack = stack
+        return seat
+
+    def submit(self, seat: Seat, request: _Request) -> None:
+        with self.lock:
+            if self._closed or seat.stack is None:
+                request.error = RuntimeError("the scheduler has stopped")
+                request.done.set()
+                return
+            seat.request = request
+            self.lock.notify_all()
+
+    def leave(self, seat: Seat) -> None:
+        with self.lock:
+            stack = seat.stack
+            if stack is None:
+                return
+            stack.seats.remove(seat)
+            seat.stack = None
+            for residents in self._residents.values():  # let the seat's data go
+                for i, entry in enumerate(residents):
+                    if entry is not None and entry[0] is seat:
+                        residents[i] = None
+            if seat.request is not None:
+                seat.request.error = RuntimeError("the run left the scheduler")
+                seat.request.done.set()
+                seat.request = None
+            if not stack.seats:
+                self._stacks[stack.key].remove(stack)
+                self._order.remove(stack)
+
+    def close(self) -> None:
+        with self.lock:
+            self._closed = True
+            self.lock.notify_all()
+        for worker in self._workers:
+            worker.join(timeout=30)
+
+    def stacks(self) -> list[tuple[StackKey, int]]:
+        """(key, seats) of every stack: for health and tests."""
+        with self.lock:
+            return [(stack.key, len(stack.seats)) for stack in self._order]
+
+    # -- workers -----------------------------------------------------------------------
+
+    def _take_stack(self) -> _Stack | None:
+        """Caller holds the lock: the next stack (round-robin) with waiting seats."""
+        count = len(self._order)
+        for offset in range(count):
+            stack = self._order[(self._next + offset) % count]
+            if not stack.busy and stack.waiting():
+                self._next = (self._next + offset + 1) % max(count, 1)
+                return stack
+        return None
+
+    def _work(self) -> None:
+        while True:
+            with self.lock:
+                while not self._closed and (stack := self._take_stack()) is None:
+                    self.lock.wait()
+                if self._closed:
+                    return
+                stack.busy = True
+                seats = stack.waiting()
+            try:
+                self._round(stack, seats)
+            except Exception as error:  # a TensorFlow failure reaches the runs, not here
+                log.exception("a training round failed")
+                with self.lock:
+                    for seat in seats:
+                        if seat.request is not None:
+                            seat.request.error = error
+                            seat.request.done.set()
+                            seat.request = None
+            finally:
+                with self.lock:
+                    stack.busy = False
+                    self.lock.notify_all()
+
+    def _round(self, stack: _Stack, seats: list[Seat]) -> None:
+        """Train the waiting seats of one stack in one compiled call; answer each."""
+        size = next(s for s in SIZES if s >= len(seats))
+        own = seats[0].own if len(seats) == 1 else None
+        trainer: Trainer = own or self._checkout(stack.key, size, seats[0].architecture)
+        try:
+            with self.lock:
+                requests = [seat.request for seat in seats]
+                slots = self._place(trainer, seats)
+                epochs = np.zeros(trainer.slots, np.int32)
+                for slot, request in zip(slots, requests, strict=True):
+                    assert request is not None
+                    epochs[slot] = stack.epochs if request.epochs is None else request.epochs
+            started = time.perf_counter()
+            train_losses, test_losses = trainer.train(epochs)
+            elapsed = time.perf_counter() - started
+            weights = trainer.all_weights()
+        finally:
+            if own is None:
+                self._checkin(stack.key, size, trainer)
+        if any(r is not None and r.epochs is None for r in requests):
+            stack.resize(int(epochs.max()), elapsed)
+        with self.lock:
+            for seat, slot, request in zip(seats, slots, requests, strict=True):
+                seat.weights = [w[slot].copy() for w in weights]
+                assert request is not None
+                request.result = Trained(
+                    Losses(float(train_losses[slot]), float(test_losses[slot])),
+                    [w.copy() for w in seat.weights], int(epochs[slot]))
+                if seat.request is request:
+                    seat.request = None
+                request.done.set()
+
+    def _place(self, trainer: Trainer, seats: list[Seat]) -> list[int]:
+        """Caller holds the lock: each seat's slot in `trainer`, loading what is not there.
+
+        A seat whose newest weights are already in a slot of this trainer, with nothing
+        changed since, keeps that slot and costs nothing; any other is written in whole
+        (data, weights, rates) into a slot no seat of this round holds.
+        """
+        tid = id(trainer)
+        residents = self._residents.setdefault(tid, [None] * trainer.slots)
+        slot_of = {entry[0]: i for i, entry in enumerate(residents) if entry is not None}
+        kept = {seat: slot_of[seat] for seat in seats if seat in slot_of
+                and residents[slot_of[seat]] == (seat, seat.version)
+                and seat.home == (tid, slot_of[seat])}
+        free = iter(i for i in range(trainer.slots) if i not in kept.values())
+        slots = []
+        for seat in seats:
+            slot = kept.get(seat)
+            if slot is None:
+                slot = next(free)
+                trainer.load(slot, seat.data)
+                trainer.set_weights(slot, seat.weights)
+                trainer.set_learning_rate(slot, seat.learning_rate)
+                trainer.set_regularization(slot, *seat.regularization)
+                residents[slot] = (seat, seat.version)
+            seat.home = (tid, slot)
+            slots.append(slot)
+        return slots
+
+    def _checkout(self, key: StackKey, size: int, architecture: Architecture) -> Trainer:
+        with self.lock:
+            idle = self._idle.setdefault((key, size), [])
+            if idle:
+                return idle.pop()
+        if size == 1:
+            return SoloTrainer(architecture)
+        return StackedTrainer(key, size, jit_compile=True)
+
+    def _checkin(self, key: StackKey, size: int, trainer: Trainer) -> None:
+        with self.lock:
+            self._idle.setdefault((key, size), []).append(trainer)
+
+    def warm(self, architecture: Architecture, sizes: tuple[int, ...] = SIZES) -> None:
+        """Compile trainers of these sizes for an architecture before the first learner
+        asks (the default network, at start-up)."""
+        key = stack_key(architecture)
+        rng = np.random.default_rng(0)
+        for size in sizes:
+            trainer = self._checkout(key, size, architecture)
+            points = rng.uniform(-1, 1, (4, architecture.num_inputs)).astype(np.float32)
+            for slot in range(trainer.slots):
+                trainer.load(slot, SlotData(points, np.zeros(4), points, np.zeros(4), 2))
+            trainer.train(np.ones(trainer.slots, np.int32))
+            self._checkin(key, size, trainer)
+
