@@ -10,6 +10,7 @@ from flask import Flask, Response
 
 from server.api import catalog_api, health_api, pages, runs_api
 from server.api.errors import register_error_handlers
+from server.api.guard import register_request_guard
 from server.catalog import DEFAULTS, OUTPUT_ACTIVATION
 from server.config import Config
 from server.engine import Architecture, TrainerPool, capacity_for
@@ -55,6 +56,7 @@ def create_app(config: Config | None = None) -> Flask:
     atexit.register(lambda: shutdown(app))
 
     register_error_handlers(app)
+    register_request_guard(app, config)
     app.register_blueprint(catalog_api.bp)
     app.register_blueprint(health_api.bp)
     app.register_blueprint(runs_api.bp)

@@ -9,7 +9,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from server.api.guard import allowed_host_name
 from server.config import HARD_MAX_HIDDEN_LAYERS, HARD_MAX_NEURONS, Config, default_data_dir
+
+
+def _allowed_host(value: str) -> str:
+    try:
+        return allowed_host_name(value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from error
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -33,6 +41,10 @@ def _parser() -> argparse.ArgumentParser:
                        help="open event streams at once; past it, 429")
     serve.add_argument("--threads", type=int, default=0,
                        help="server threads (default: max streams + 32)")
+    serve.add_argument("--allowed-host", action="append", default=[], metavar="NAME",
+                       type=_allowed_host,
+                       help="a host name the server answers to besides localhost, its loopback "
+                       "and bound addresses (repeatable), e.g. a classroom server's name")
     return parser
 
 
@@ -63,6 +75,8 @@ def main(argv: list[str] | None = None) -> int:
             max_training_runs=args.max_training_runs,
             max_streams=args.max_streams,
             mnist_path=args.mnist,
+            bind_host=args.host,
+            allowed_hosts=tuple(args.allowed_host),
         )
         config.data_dir.mkdir(parents=True, exist_ok=True)
     except (ValueError, OSError) as error:

@@ -45,6 +45,10 @@ class Config:
     warm_up: bool = True
     # An mnist.npz; None: $TF_PLAYGROUND_MNIST, else Keras' download.
     mnist_path: Path | None = None
+    # The address the server binds; with the loopback names it is a Host the server answers.
+    bind_host: str = "127.0.0.1"
+    # More Host names the server answers to (--allowed-host): a classroom server's name.
+    allowed_hosts: tuple[str, ...] = ()
 
     @property
     def threads(self) -> int:

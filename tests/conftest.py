@@ -6,7 +6,13 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before TensorFlow loads: quiet C++ logs
 
+import socket
+import subprocess
+import sys
 import threading
+import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,6 +28,9 @@ from server.config import Config
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # Tests, benchmarks and CI use the shared copy (Keras' hash check rejects it: np.load only).
 MNIST_PATH = REPO_ROOT.parent / "shared" / "data" / "mnist.npz"
+# A second loopback address stands in for a classroom server's own address.
+SECOND_LOOPBACK = "127.0.0.2"
+CLASSROOM_NAME = "classroom.test"
 
 
 @pytest.fixture(scope="session")
@@ -57,3 +66,49 @@ def live_server(app: Flask) -> Iterator[str]:
     thread.start()
     yield f"http://127.0.0.1:{server.effective_port}"
     server.close()
+
+
+def http_status_and_body(url: str, *, host: str | None = None, method: str = "GET",
+                         body: bytes | None = None,
+                         headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+    """One request with any Host header; (status, body) whatever the status."""
+    request = urllib.request.Request(url, data=body, method=method,
+                                     headers={**({"Host": host} if host else {}),
+                                              **(headers or {})})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+@pytest.fixture
+def classroom_server(tmp_path: Path) -> Iterator[int]:
+    """`tf-playground serve` on a second loopback address with `--allowed-host classroom.test`
+    (a separate process, as `make run HOST=...` starts it); yields its port."""
+    with socket.socket() as probe:
+        probe.bind((SECOND_LOOPBACK, 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "server.cli", "serve", "--host", SECOND_LOOPBACK,
+         "--port", str(port), "--data-dir", str(tmp_path / "data"),
+         "--allowed-host", CLASSROOM_NAME],
+        cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+
+    def health() -> int | None:
+        try:
+            return http_status_and_body(f"http://{SECOND_LOOPBACK}:{port}/api/health")[0]
+        except OSError:
+            return None
+
+    try:
+        deadline = time.monotonic() + 120
+        while process.poll() is None and health() != 200:
+            assert time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.2)
+        assert process.poll() is None, "the server exited"
+        yield port
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

@@ -107,7 +107,7 @@ def test_a_stalled_client_slows_neither_training_nor_other_clients(
     host, port = live_server.removeprefix("http://").split(":")
     stalled = socket.create_connection((host, int(port)))
     stalled.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    stalled.sendall(f"GET /api/runs/{run['id']}/events HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+    stalled.sendall(f"GET /api/runs/{run['id']}/events HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
     try:
         time.sleep(1.0)  # the stalled client reads nothing from here on
         stream = SSEStream(events_url(live_server, run))
