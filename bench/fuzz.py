@@ -1,6 +1,10 @@
 """Throw ≥ 10,000 malformed and extreme requests at every route; print counts by status.
 
-A response ≥ 500, or a 400 that does not name its field, is a failure (exit 1).
+Bodies are random, raw, or nested thousands deep; some requests carry what another site's
+page would send (a rebound Host, a cross-site Origin, a form's Content-Type); some open a
+run's stream with a junk Last-Event-ID (it must open, from the start). A response ≥ 500,
+a rejection without a JSON error, or a 400/403/413/415/421 that does not name its field or
+header is a failure (exit 1).
 
     .venv/bin/python bench/fuzz.py [--requests 10000] [--seed 1]
 """
@@ -34,6 +38,8 @@ KEYS = [*DEFAULTS, "seed", "problem", "preset", "layers", "epochs", "trainImages
         "optimizer", "model", "state", "weights", "biases", "", "__proto__"]
 WORDS = ["circle", "mnist", "curve", "relu", "L1", "running", "paused", "0.59", "conv",
          "softmax", "regression", "crickets", "linear", "x" * 1000, "\u0000", "💥"]
+# Rejections of what a request says (not of what it asks for) must name the field or header.
+FIELD_NAMED = (400, 403, 413, 415, 421)
 ROUTES = ["", "/events", "/step", "/model.json", "/group1-shard1of1.bin", "/export.zip",
           "/nope"]
 
@@ -64,6 +70,42 @@ def body(rng: random.Random) -> bytes:
     return json.dumps(spec).encode()
 
 
+def nested_body(rng: random.Random) -> bytes:
+    """Deep nesting (once a RecursionError: 500), closed or not."""
+    opener = rng.choice([b"[", b'{"networkShape":', b'{"weights": [{"value":'])
+    depth = rng.choice([33, 900, 1_000, 5_000, 100_000])
+    return opener * depth + (b"1" + b"]" * depth if rng.random() < 0.5 else b"")
+
+
+def last_event_id(rng: random.Random) -> str:
+    """Junk ids (\xb2 once reached int(): 500); each must open the stream from the start."""
+    return rng.choice(["\xb2", "\xb9", "abc", "-1", "1" * 5000, "9" * 19, "",
+                       "".join(chr(rng.randrange(32, 256)) for _ in range(rng.randrange(20)))])
+
+
+def hostile_headers(rng: random.Random, port: int) -> dict[str, str]:
+    """What another site's page sends: a rebound Host, a cross-site Origin, a form's body."""
+    return rng.choice([
+        {"Host": f"attacker.example:{port}"}, {"Host": "a b"},
+        {"Origin": "http://attacker.example"}, {"Origin": "null"},
+        {"Sec-Fetch-Site": "cross-site"}, {"Content-Type": "text/plain"},
+        {"Content-Type": "application/x-www-form-urlencoded"},
+    ])
+
+
+def open_stream(port: int, run_id: str, header: str) -> tuple[int, bytes]:
+    """Open the run's stream with a Last-Event-ID; (status, the first bytes) then hang up."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        connection.putrequest("GET", f"/api/runs/{run_id}/events")
+        connection.putheader("Last-Event-ID", header.encode("latin-1"))
+        connection.endheaders()
+        reply = connection.getresponse()
+        return reply.status, reply.read1(4096) if reply.status == 200 else reply.read()
+    finally:
+        connection.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--requests", type=int, default=10_000)
@@ -75,7 +117,8 @@ def main() -> None:
                             mnist_path=args.mnist, max_training_runs=2))
     server = create_server(app, host="127.0.0.1", port=0, threads=8)
     threading.Thread(target=server.run, daemon=True).start()
-    connection = http.client.HTTPConnection("127.0.0.1", server.effective_port, timeout=120)
+    port = server.effective_port
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
     rng = random.Random(args.seed)
     counts: collections.Counter[int] = collections.Counter()
     failures: list[str] = []
@@ -100,18 +143,37 @@ def main() -> None:
             method = "PATCH"  # a stream would hold the connection open
         if method == "DELETE" and target == live_id:
             method = "PATCH"
-        payload = body(rng)
+        roll = rng.random()
+        if roll < 0.03:
+            header = last_event_id(rng)
+            status, data = open_stream(port, live_id, header)
+            counts[status] += 1
+            if status != 200 or not data.startswith(b"retry:"):
+                failures.append(f"Last-Event-ID {header[:20]!r} → {status} {data[:80]!r}")
+            continue
+        payload = nested_body(rng) if roll < 0.08 else body(rng)
+        headers = {"Content-Type": "application/json"}
+        if rng.random() < 0.05:
+            headers.update(hostile_headers(rng, port))
         connection.request(method, urllib.parse.quote(path, safe="/%"),
-                           body=payload, headers={"Content-Type": "application/json"})
+                           body=payload, headers=headers)
         reply = connection.getresponse()
         data = reply.read()
         counts[reply.status] += 1
+        what = f"{method} {path} {headers} {payload[:60]!r}"
         if reply.status >= 500:
-            failures.append(f"{method} {path} {payload[:80]!r} → {reply.status}")
-        elif reply.status == 400:
-            answer = json.loads(data)
-            if not answer.get("field"):
-                failures.append(f"{method} {path} {payload[:80]!r} → 400 without a field")
+            failures.append(f"{what} → {reply.status}")
+        elif reply.status >= 400:
+            try:
+                answer = json.loads(data)
+            except ValueError:
+                answer = {}
+            if not answer.get("error"):
+                failures.append(f"{what} → {reply.status} without a JSON error")
+            elif reply.status in FIELD_NAMED and not answer.get("field"):
+                failures.append(f"{what} → {reply.status} without a field")
+        if reply.getheader("Connection", "").lower() == "close":
+            connection.close()
         if reply.status == 201:
             for run in app.extensions["runs"].all():
                 if run.id != live_id:
