@@ -28,11 +28,10 @@ from typing import Any
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from waitress.server import create_server
-
 from server.app import create_app, shutdown
 from server.catalog import DEFAULTS
 from server.config import Config
+from server.serving import bind_sockets, create_server
 
 KEYS = [*DEFAULTS, "seed", "problem", "preset", "layers", "epochs", "trainImages",
         "optimizer", "model", "state", "weights", "biases", "", "__proto__"]
@@ -113,9 +112,10 @@ def main() -> None:
     parser.add_argument("--mnist", type=Path,
                         default=Path(__file__).resolve().parents[2] / "shared/data/mnist.npz")
     args = parser.parse_args()
-    app = create_app(Config(data_dir=Path(tempfile.mkdtemp()), warm_up=False,
-                            mnist_path=args.mnist, max_training_runs=2))
-    server = create_server(app, host="127.0.0.1", port=0, threads=8)
+    config = Config(data_dir=Path(tempfile.mkdtemp()), warm_up=False, mnist_path=args.mnist,
+                    max_training_runs=2)
+    app = create_app(config)
+    server = create_server(app, config, bind_sockets("127.0.0.1", 0), threads=8)
     threading.Thread(target=server.run, daemon=True).start()
     port = server.effective_port
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)

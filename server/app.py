@@ -12,7 +12,7 @@ from server.api import catalog_api, health_api, pages, runs_api
 from server.api.errors import register_error_handlers
 from server.api.guard import register_request_guard
 from server.catalog import DEFAULTS, OUTPUT_ACTIVATION
-from server.config import Config
+from server.config import MAX_BODY_BYTES, Config
 from server.engine import Architecture, TrainerPool, capacity_for
 from server.events import StreamSlots
 from server.jobs import JobContext, restore_runs
@@ -39,7 +39,7 @@ def create_app(config: Config | None = None) -> Flask:
         PLAYGROUND=config,
         WEB_DIR=REPO_ROOT / "web",
         VENDOR_DIR=REPO_ROOT / "node_modules",
-        MAX_CONTENT_LENGTH=1024 * 1024,
+        MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
     )
     pool = TrainerPool()
     store = RunStore(config.data_dir)

@@ -7,7 +7,6 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Any
 
 from server.api.guard import allowed_host_name
 from server.config import HARD_MAX_HIDDEN_LAYERS, HARD_MAX_NEURONS, Config, default_data_dir
@@ -48,21 +47,6 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def waitress_options(config: Config) -> dict[str, Any]:
-    """How waitress serves the app (the CLI, tests and benchmarks use the same)."""
-    return {
-        "threads": config.threads,
-        # Every open stream holds a connection and a thread; leave room for API calls.
-        "connection_limit": config.max_streams + 64,
-        # A stream whose client (or the server's sending loop) lags blocks at 64 KB instead
-        # of buffering up to waitress' 16 MB: memory stays flat and the run's coalesced
-        # snapshots simply skip ahead.
-        "outbuf_high_watermark": 64 * 1024,
-        "channel_timeout": 3600,
-        "ident": "tf-playground",
-    }
-
-
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -82,15 +66,21 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, OSError) as error:
         print(f"tf-playground: {error}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    from server.serving import ListenError, bind_sockets, create_server
 
-    import waitress
+    try:
+        sockets = bind_sockets(args.host, args.port)  # before the app loads: fails at once
+    except ListenError as error:
+        print(f"tf-playground: {error}", file=sys.stderr)
+        return 1
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
 
     from server.app import create_app
 
     app = create_app(config)
+    server = create_server(app, config, sockets)
     print(f"tf-playground: serving on http://{args.host}:{args.port}/", flush=True)
-    waitress.serve(app, host=args.host, port=args.port, **waitress_options(config))
+    server.run()
     return 0
 
 

@@ -19,11 +19,10 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from waitress.server import create_server
 
 from server.app import create_app, shutdown
-from server.cli import waitress_options
 from server.config import Config
+from server.serving import bind_sockets, create_server
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # Tests, benchmarks and CI use the shared copy (Keras' hash check rejects it: np.load only).
@@ -60,8 +59,8 @@ def _delete_runs_after_test(app: Flask) -> Iterator[None]:
 @pytest.fixture(scope="session")
 def live_server(app: Flask) -> Iterator[str]:
     """The app behind the production WSGI server (waitress) on a free port; yields its URL."""
-    options = {**waitress_options(app.config["PLAYGROUND"]), "threads": 32}
-    server = create_server(app, host="127.0.0.1", port=0, **options)
+    server = create_server(app, app.config["PLAYGROUND"], bind_sockets("127.0.0.1", 0),
+                           threads=32)
     thread = threading.Thread(target=server.run, name="live-server", daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.effective_port}"
