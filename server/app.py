@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import logging
 import threading
 from pathlib import Path
 
@@ -13,8 +14,10 @@ from server.api.errors import register_error_handlers
 from server.api.guard import register_request_guard
 from server.catalog import DEFAULTS, OUTPUT_ACTIVATION
 from server.config import MAX_BODY_BYTES, Config
+from server.data_dir_lock import LOCKING_SUPPORTED, DataDirLock
 from server.engine import Architecture, TrainerPool, capacity_for
 from server.events import StreamSlots
+from server.exports import ExportFolder
 from server.jobs import JobContext, restore_runs
 from server.mnist.data import MnistSource
 from server.run_models import RunModels
@@ -34,6 +37,14 @@ CONTENT_SECURITY_POLICY = (
 def create_app(config: Config | None = None) -> Flask:
     """Build the app; its registry and trainer pool live in `app.extensions`."""
     config = config or Config()
+    # Before anything touches the data directory: a second server on it gets
+    # DataDirInUseError. One that cannot hold a lock file has a run store to say why.
+    data_dir_lock = DataDirLock(config.data_dir)
+    try:
+        data_dir_lock.acquire()
+    except OSError as error:
+        logging.getLogger(__name__).error("cannot lock the data directory %s: %s",
+                                          config.data_dir, error)
     app = Flask(__name__, static_folder=None)
     app.config.update(
         PLAYGROUND=config,
@@ -53,6 +64,12 @@ def create_app(config: Config | None = None) -> Flask:
     app.extensions["store"] = store
     app.extensions["stream_slots"] = StreamSlots(config.max_streams)
     restore_runs(store, registry, app.extensions["job_context"])
+    app.extensions["data_dir_lock"] = data_dir_lock
+    app.extensions["exports"] = exports = ExportFolder(config.data_dir)
+    if data_dir_lock.held or not LOCKING_SUPPORTED:
+        # Zips of deleted runs only when every run is known (the store opened clean).
+        known = {run.id for run in registry.all()} if store.healthy and not store.notice else None
+        exports.sweep(known)
     atexit.register(lambda: shutdown(app))
 
     register_error_handlers(app)
@@ -89,3 +106,5 @@ def shutdown(app: Flask) -> None:
     warm_up = app.extensions.get("warm_up")
     if warm_up is not None:
         warm_up.join(timeout=120)
+    app.extensions["store"].close()
+    app.extensions["data_dir_lock"].release()

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from server.api.guard import allowed_host_name
 from server.config import HARD_MAX_HIDDEN_LAYERS, HARD_MAX_NEURONS, Config, default_data_dir
+from server.data_dir_lock import DataDirInUseError, check_data_dir_free
 
 
 def _allowed_host(value: str) -> str:
@@ -73,11 +74,15 @@ def main(argv: list[str] | None = None) -> int:
     except ListenError as error:
         print(f"tf-playground: {error}", file=sys.stderr)
         return 1
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    try:
+        check_data_dir_free(config.data_dir)  # before TensorFlow loads: fails at once
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+        from server.app import create_app
 
-    from server.app import create_app
-
-    app = create_app(config)
+        app = create_app(config)
+    except DataDirInUseError as error:
+        print(f"tf-playground: {error}", file=sys.stderr)
+        return 1
     server = create_server(app, config, sockets)
     print(f"tf-playground: serving on http://{args.host}:{args.port}/", flush=True)
     server.run()

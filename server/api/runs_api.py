@@ -185,6 +185,7 @@ def delete_run(run_id: str) -> ResponseReturnValue:
     if not _registry().delete(run_id):
         raise RunNotFoundError()
     _models().forget(run_id)
+    current_app.extensions["exports"].remove(run_id)
     return "", 204
 
 
@@ -260,7 +261,7 @@ def _keep_export(run_id: str, data: bytes) -> None:
     """
     if not current_app.extensions["store"].healthy:
         return
-    folder = _config().data_dir / "exports"
+    folder = current_app.extensions["exports"].folder
     try:
         folder.mkdir(parents=True, exist_ok=True)
         write_bytes_atomic(folder / f"{run_id}.zip", data)
