@@ -30,13 +30,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from server.app import create_app, shutdown
 from server.catalog import DEFAULTS
-from server.config import Config
+from server.config import MAX_BODY_BYTES, Config
 from server.serving import bind_sockets, create_server
 
 KEYS = [*DEFAULTS, "seed", "problem", "preset", "layers", "epochs", "trainImages",
         "optimizer", "model", "state", "weights", "biases", "", "__proto__"]
 WORDS = ["circle", "mnist", "curve", "relu", "L1", "running", "paused", "0.59", "conv",
          "softmax", "regression", "crickets", "linear", "x" * 1000, "\u0000", "💥"]
+# What a header value may hold (RFC 9110 field-vchar, obs-text and spaces; not DEL).
+HEADER_CHARACTERS = [*range(32, 127), *range(128, 256)]
 # Rejections of what a request says (not of what it asks for) must name the field or header.
 FIELD_NAMED = (400, 403, 413, 415, 421)
 ROUTES = ["", "/events", "/step", "/model.json", "/group1-shard1of1.bin", "/export.zip",
@@ -79,7 +81,8 @@ def nested_body(rng: random.Random) -> bytes:
 def last_event_id(rng: random.Random) -> str:
     """Junk ids (\xb2 once reached int(): 500); each must open the stream from the start."""
     return rng.choice(["\xb2", "\xb9", "abc", "-1", "1" * 5000, "9" * 19, "",
-                       "".join(chr(rng.randrange(32, 256)) for _ in range(rng.randrange(20)))])
+                       "".join(chr(rng.choice(HEADER_CHARACTERS))
+                               for _ in range(rng.randrange(20)))])
 
 
 def hostile_headers(rng: random.Random, port: int) -> dict[str, str]:
@@ -101,6 +104,22 @@ def open_stream(port: int, run_id: str, header: str) -> tuple[int, bytes]:
         connection.endheaders()
         reply = connection.getresponse()
         return reply.status, reply.read1(4096) if reply.status == 200 else reply.read()
+    finally:
+        connection.close()
+
+
+def oversized(port: int, method: str, path: str, headers: dict[str, str],
+              length: int) -> tuple[int, bytes]:
+    """Send only the head of a request whose body is over the limit: the server must answer
+    (413) without waiting for the body. (status, body) of its answer."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        connection.putrequest(method, path, skip_host="Host" in headers)
+        for name, text in {**headers, "Content-Length": str(length)}.items():
+            connection.putheader(name, text)
+        connection.endheaders()
+        reply = connection.getresponse()
+        return reply.status, reply.read()
     finally:
         connection.close()
 
@@ -155,26 +174,36 @@ def main() -> None:
         headers = {"Content-Type": "application/json"}
         if rng.random() < 0.05:
             headers.update(hostile_headers(rng, port))
-        connection.request(method, urllib.parse.quote(path, safe="/%"),
-                           body=payload, headers=headers)
-        reply = connection.getresponse()
-        data = reply.read()
-        counts[reply.status] += 1
+        url = urllib.parse.quote(path, safe="/%")
         what = f"{method} {path} {headers} {payload[:60]!r}"
-        if reply.status >= 500:
-            failures.append(f"{what} → {reply.status}")
-        elif reply.status >= 400:
+        if len(payload) > MAX_BODY_BYTES:
+            status, data = oversized(port, method, url, headers, len(payload))
+            if status not in (413, 415, 421, 400, 403):
+                failures.append(f"{what} ({len(payload):,} bytes) → {status}, not refused")
+        else:
+            try:
+                connection.request(method, url, body=payload, headers=headers)
+                reply = connection.getresponse()
+                status, data = reply.status, reply.read()
+            except OSError as error:
+                failures.append(f"{what} → {error!r}")
+                connection.close()
+                continue
+            if reply.getheader("Connection", "").lower() == "close":
+                connection.close()
+        counts[status] += 1
+        if status >= 500:
+            failures.append(f"{what} → {status}")
+        elif status >= 400:
             try:
                 answer = json.loads(data)
             except ValueError:
                 answer = {}
             if not answer.get("error"):
-                failures.append(f"{what} → {reply.status} without a JSON error")
-            elif reply.status in FIELD_NAMED and not answer.get("field"):
-                failures.append(f"{what} → {reply.status} without a field")
-        if reply.getheader("Connection", "").lower() == "close":
-            connection.close()
-        if reply.status == 201:
+                failures.append(f"{what} → {status} without a JSON error")
+            elif status in FIELD_NAMED and not answer.get("field"):
+                failures.append(f"{what} → {status} without a field")
+        if status == 201:
             for run in app.extensions["runs"].all():
                 if run.id != live_id:
                     app.extensions["runs"].delete(run.id)
