@@ -102,6 +102,17 @@ def test_fuzzed_ids_and_routes(client: FlaskClient, run_id: str, method: str,
     check(response)
 
 
+@pytest.mark.parametrize(("spec", "field"), [
+    ({"preset": []}, "preset"), ({"preset": {}}, "preset"),
+    ({"layers": [{"type": []}]}, "layers[0]"), ({"layers": [{"type": {"a": 1}}]}, "layers[0]"),
+])
+def test_an_mnist_spec_with_a_list_where_a_name_goes_is_400(client: FlaskClient, spec: dict,
+                                                            field: str) -> None:
+    """A list or object where a preset or layer type goes was a TypeError (unhashable): 500."""
+    response = client.post("/api/runs", json={"problem": "mnist", **spec})
+    assert response.status_code == 400 and response.get_json()["field"] == field
+
+
 nested_bodies = st.builds(
     lambda opener, depth, closed: (opener * depth + (b"1" + b"]" * depth if closed else b"")),
     st.sampled_from([b"[", b'{"networkShape":', b'{"weights": [{"value":']),

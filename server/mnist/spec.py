@@ -27,7 +27,8 @@ MAX_SHIFT = 4  # pixels: beyond that a digit's strokes leave the 28×28 field
 
 def _layer(index: int, entry: Any) -> dict[str, Any]:
     field = f"layers[{index}]"
-    if not isinstance(entry, dict) or entry.get("type") not in LAYER_LIMITS:
+    if not isinstance(entry, dict) or not isinstance(entry.get("type"), str) or (
+            entry["type"] not in LAYER_LIMITS):
         raise SpecError(field, f"must be an object with type one of {', '.join(LAYER_LIMITS)}")
     kind = entry["type"]
     allowed = {"type", "activation", *LAYER_LIMITS[kind]}
@@ -72,7 +73,7 @@ def parse_mnist_spec(raw: dict[str, Any]) -> dict[str, Any]:
         if key not in FIELDS:
             raise SpecError(str(key), f"unknown field; an MNIST run takes {', '.join(FIELDS)}")
     preset_name = raw.get("preset", "softmax")
-    if preset_name not in PRESETS:
+    if not isinstance(preset_name, str) or preset_name not in PRESETS:
         raise SpecError("preset", f"must be one of {', '.join(PRESETS)}")
     spec = copy.deepcopy(PRESETS[preset_name])
     spec.pop("title")
