@@ -164,7 +164,7 @@ class GuardedServer(TcpWSGIServer):
                  **kwargs: Any) -> None:
         self.request_timeout_s = request_timeout_s
         self.stalled_client_s = stalled_client_s
-        # Counts of what the guards did, for health checks and benchmarks.
+        # Counts of what the guards did (the tests read them).
         self.closed_slow_requests = 0
         self.cut_off_stalled_clients = 0
         self.closed_for_room = 0
