@@ -18,6 +18,7 @@ import contextlib
 import json
 import os
 import select
+import shutil
 import socket
 import statistics
 import subprocess
@@ -125,6 +126,8 @@ class Server:
             self.process.wait(timeout=60)
         except subprocess.TimeoutExpired:
             self.process.kill()
+            self.process.wait(timeout=60)
+        shutil.rmtree(self.data_dir, ignore_errors=True)
 
 
 def milliseconds(seconds: float | None) -> str:
