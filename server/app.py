@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import logging
 import threading
 from pathlib import Path
 
@@ -10,10 +11,13 @@ from flask import Flask, Response
 
 from server.api import catalog_api, health_api, pages, runs_api
 from server.api.errors import register_error_handlers
-from server.config import Config
+from server.api.guard import register_request_guard
+from server.config import MAX_BODY_BYTES, Config
+from server.data_dir_lock import LOCKING_SUPPORTED, DataDirLock
 from server.problem import JobContext
 from server.problems import make_job
 from server.runs.events import StreamSlots
+from server.runs.exports import ExportFolder
 from server.runs.models import RunModels
 from server.runs.run import Job, RunRegistry
 from server.runs.store import RunRecord, RunStore
@@ -32,12 +36,20 @@ CONTENT_SECURITY_POLICY = (
 def create_app(config: Config | None = None) -> Flask:
     """Build the app; its registry and scheduler live in `app.extensions`."""
     config = config or Config()
+    # Before anything touches the data directory: a second server on it gets
+    # DataDirInUseError. One that cannot hold a lock file has a run store to say why.
+    data_dir_lock = DataDirLock(config.data_dir)
+    try:
+        data_dir_lock.acquire()
+    except OSError as error:
+        logging.getLogger(__name__).error("cannot lock the data directory %s: %s",
+                                          config.data_dir, error)
     app = Flask(__name__, static_folder=None)
     app.config.update(
         PLAYGROUND=config,
         WEB_DIR=REPO_ROOT / "web",
         VENDOR_DIR=REPO_ROOT / "node_modules",
-        MAX_CONTENT_LENGTH=1024 * 1024,
+        MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
     )
     scheduler = Scheduler()
     store = RunStore(config.data_dir)
@@ -57,9 +69,17 @@ def create_app(config: Config | None = None) -> Flask:
     app.extensions["job_context"] = context
     app.extensions["store"] = store
     app.extensions["stream_slots"] = StreamSlots(config.max_streams)
+    app.extensions["data_dir_lock"] = data_dir_lock
+    app.extensions["exports"] = exports = ExportFolder(config.data_dir)
+    if data_dir_lock.held or not LOCKING_SUPPORTED:
+        # Zips of deleted runs only when every run is known (the store opened clean).
+        known = ({summary["id"] for summary in registry.summaries()}
+                 if store.healthy and not store.notice else None)
+        exports.sweep(known)
     atexit.register(lambda: shutdown(app))
 
     register_error_handlers(app)
+    register_request_guard(app, config)
     app.register_blueprint(catalog_api.bp)
     app.register_blueprint(health_api.bp)
     app.register_blueprint(runs_api.bp)
@@ -89,3 +109,5 @@ def shutdown(app: Flask) -> None:
     if warm_up is not None:
         warm_up.join(timeout=120)
     app.extensions["scheduler"].close()
+    app.extensions["store"].close()
+    app.extensions["data_dir_lock"].release()

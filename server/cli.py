@@ -7,9 +7,17 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Any
 
+from server.api.guard import allowed_host_name
 from server.config import HARD_MAX_HIDDEN_LAYERS, HARD_MAX_NEURONS, Config, default_data_dir
+from server.data_dir_lock import DataDirInUseError, check_data_dir_free
+
+
+def _allowed_host(value: str) -> str:
+    try:
+        return allowed_host_name(value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from error
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -36,22 +44,11 @@ def _parser() -> argparse.ArgumentParser:
                        help="open event streams at once; past it, 429")
     serve.add_argument("--threads", type=int, default=0,
                        help="server threads (default: max streams + 32)")
+    serve.add_argument("--allowed-host", action="append", default=[], metavar="NAME",
+                       type=_allowed_host,
+                       help="a host name the server answers to besides localhost, its loopback "
+                       "and bound addresses (repeatable), e.g. a classroom server's name")
     return parser
-
-
-def waitress_options(config: Config) -> dict[str, Any]:
-    """How waitress serves the app (the CLI, tests and benchmarks use the same)."""
-    return {
-        "threads": config.threads,
-        # Every open stream holds a connection and a thread; leave room for API calls.
-        "connection_limit": config.max_streams + 64,
-        # A stream whose client (or the server's sending loop) lags blocks at 64 KB instead
-        # of buffering up to waitress' 16 MB: memory stays flat and the run's coalesced
-        # snapshots simply skip ahead.
-        "outbuf_high_watermark": 64 * 1024,
-        "channel_timeout": 3600,
-        "ident": "tf-playground",
-    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -67,20 +64,32 @@ def main(argv: list[str] | None = None) -> int:
             max_streams=args.max_streams,
             max_runs=args.max_runs,
             mnist_path=args.mnist,
+            bind_host=args.host,
+            allowed_hosts=tuple(args.allowed_host),
         )
         config.data_dir.mkdir(parents=True, exist_ok=True)
     except (ValueError, OSError) as error:
         print(f"tf-playground: {error}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    from server.serving import ListenError, bind_sockets, create_server
 
-    import waitress
+    try:
+        sockets = bind_sockets(args.host, args.port)  # before the app loads: fails at once
+    except ListenError as error:
+        print(f"tf-playground: {error}", file=sys.stderr)
+        return 1
+    try:
+        check_data_dir_free(config.data_dir)  # before TensorFlow loads: fails at once
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+        from server.app import create_app
 
-    from server.app import create_app
-
-    app = create_app(config)
+        app = create_app(config)
+    except DataDirInUseError as error:
+        print(f"tf-playground: {error}", file=sys.stderr)
+        return 1
+    server = create_server(app, config, sockets)
     print(f"tf-playground: serving on http://{args.host}:{args.port}/", flush=True)
-    waitress.serve(app, host=args.host, port=args.port, **waitress_options(config))
+    server.run()
     return 0
 
 

@@ -9,6 +9,8 @@ from pathlib import Path
 # What the server can be configured to at most; the defaults are the classic playground's.
 HARD_MAX_HIDDEN_LAYERS = 10
 HARD_MAX_NEURONS = 32
+# The largest request body (a curve's CSV of 10,000 rows is well under it).
+MAX_BODY_BYTES = 1024 * 1024
 
 
 def default_data_dir() -> Path:
@@ -48,6 +50,16 @@ class Config:
     warm_up: bool = True
     # An mnist.npz; None: $TF_PLAYGROUND_MNIST, else Keras' download.
     mnist_path: Path | None = None
+    # The address the server binds; with the loopback names it is a Host the server answers.
+    bind_host: str = "127.0.0.1"
+    # More Host names the server answers to (--allowed-host): a classroom server's name.
+    allowed_hosts: tuple[str, ...] = ()
+    # A request must arrive whole (headers and body) within this long of its first byte.
+    request_timeout_s: float = 10.0
+    # A client that takes no byte for this long while bytes wait for it is cut off.
+    stalled_client_s: float = 30.0
+    # A connection with no request in progress is closed after this much silence.
+    idle_connection_s: float = 30.0
 
     @property
     def threads(self) -> int:

@@ -8,7 +8,12 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before TensorFlow loads: q
 
 import functools
 import socket
+import subprocess
+import sys
 import threading
+import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,12 +21,11 @@ import numpy as np
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from waitress.server import create_server
 
 from server.app import create_app, shutdown
-from server.cli import waitress_options
 from server.config import Config
 from server.problems.mnist.data import ENV_VAR, Mnist, MnistSource, MnistUnavailableError
+from server.serving import bind_sockets, create_server
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # Tests, benchmarks and CI use the shared copy (Keras' hash check rejects it: np.load only).
@@ -89,6 +93,9 @@ def server_mnist_path() -> Path | None:
     if (path := local_mnist()) is not None:
         return path
     return None if isinstance(find_mnist(), Mnist) else MNIST_PATH
+# A second loopback address stands in for a classroom server's own address.
+SECOND_LOOPBACK = "127.0.0.2"
+CLASSROOM_NAME = "classroom.test"
 
 
 @pytest.fixture(scope="session")
@@ -118,9 +125,55 @@ def _delete_runs_after_test(app: Flask) -> Iterator[None]:
 @pytest.fixture(scope="session")
 def live_server(app: Flask) -> Iterator[str]:
     """The app behind the production WSGI server (waitress) on a free port; yields its URL."""
-    options = {**waitress_options(app.config["PLAYGROUND"]), "threads": 32}
-    server = create_server(app, host="127.0.0.1", port=0, **options)
+    server = create_server(app, app.config["PLAYGROUND"], bind_sockets("127.0.0.1", 0),
+                           threads=32)
     thread = threading.Thread(target=server.run, name="live-server", daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.effective_port}"
     server.close()
+
+
+def http_status_and_body(url: str, *, host: str | None = None, method: str = "GET",
+                         body: bytes | None = None,
+                         headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+    """One request with any Host header; (status, body) whatever the status."""
+    request = urllib.request.Request(url, data=body, method=method,
+                                     headers={**({"Host": host} if host else {}),
+                                              **(headers or {})})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+@pytest.fixture
+def classroom_server(tmp_path: Path) -> Iterator[int]:
+    """`tf-playground serve` on a second loopback address with `--allowed-host classroom.test`
+    (a separate process, as `make run HOST=...` starts it); yields its port."""
+    with socket.socket() as probe:
+        probe.bind((SECOND_LOOPBACK, 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "server.cli", "serve", "--host", SECOND_LOOPBACK,
+         "--port", str(port), "--data-dir", str(tmp_path / "data"),
+         "--allowed-host", CLASSROOM_NAME],
+        cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+
+    def health() -> int | None:
+        try:
+            return http_status_and_body(f"http://{SECOND_LOOPBACK}:{port}/api/health")[0]
+        except OSError:
+            return None
+
+    try:
+        deadline = time.monotonic() + 120
+        while process.poll() is None and health() != 200:
+            assert time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.2)
+        assert process.poll() is None, "the server exited"
+        yield port
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

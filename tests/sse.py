@@ -34,7 +34,8 @@ class SSEEvent:
 class SSEStream:
     """Opens `GET url` with an optional Last-Event-ID and parses the stream line by line."""
 
-    def __init__(self, url: str, last_event_id: int | None = None, timeout: float = 15) -> None:
+    def __init__(self, url: str, last_event_id: int | str | None = None,
+                 timeout: float = 15) -> None:
         parts = urlsplit(url)
         self.connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
         headers = {"Accept": "text/event-stream"}

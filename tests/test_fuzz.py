@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
@@ -99,6 +100,66 @@ def test_fuzzed_ids_and_routes(client: FlaskClient, run_id: str, method: str,
                                suffix: str) -> None:
     response = client.open(f"/api/runs/{run_id}{suffix}", method=method, json={})
     check(response)
+
+
+@pytest.mark.parametrize(("spec", "field"), [
+    ({"preset": []}, "preset"), ({"preset": {}}, "preset"),
+    ({"layers": [{"type": []}]}, "layers[0]"), ({"layers": [{"type": {"a": 1}}]}, "layers[0]"),
+])
+def test_an_mnist_spec_with_a_list_where_a_name_goes_is_400(client: FlaskClient, spec: dict,
+                                                            field: str) -> None:
+    """A list or object where a preset or layer type goes was a TypeError (unhashable): 500."""
+    response = client.post("/api/runs", json={"problem": "mnist", **spec})
+    assert response.status_code == 400 and response.get_json()["field"] == field
+
+
+nested_bodies = st.builds(
+    lambda opener, depth, closed: (opener * depth + (b"1" + b"]" * depth if closed else b"")),
+    st.sampled_from([b"[", b'{"networkShape":', b'{"weights": [{"value":']),
+    st.integers(min_value=1, max_value=200_000), st.booleans())
+
+
+@FUZZ
+@given(body=nested_bodies)
+def test_fuzzed_nested_bodies(client: FlaskClient, app: Flask, body: bytes) -> None:
+    """Deep nesting once raised RecursionError: a 500."""
+    response = client.post("/api/runs", data=body, content_type="application/json")
+    check(response)
+    cleanup(app, response)
+    runs = app.extensions["runs"].all()
+    run_id = runs[0].id if runs else client.post("/api/runs", json={}).get_json()["id"]
+    check(client.patch(f"/api/runs/{run_id}", data=body, content_type="application/json"))
+
+
+@pytest.mark.parametrize("depth", [33, 900, 5_000, 400_000])
+def test_a_body_nested_too_deeply_is_400_naming_the_body(client: FlaskClient,
+                                                         depth: int) -> None:
+    response = client.post("/api/runs", data=b"[" * depth + b"]" * depth,
+                           content_type="application/json")
+    assert response.status_code == 400
+    assert response.get_json()["field"] == "body"
+    assert "nested" in response.get_json()["error"]
+
+
+last_event_ids = st.one_of(
+    st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=255), max_size=30),
+    st.sampled_from(["\xb2", "\xb9", "\xbc", "1" * 5000, "0" * 30, "-0", "+1", "1e3"]),
+    st.integers(min_value=-(2**70), max_value=2**70).map(str),
+)
+
+
+@FUZZ
+@given(header=last_event_ids)
+def test_fuzzed_last_event_ids(client: FlaskClient, header: str) -> None:
+    """Last-Event-ID: \xb2 once reached int(): a 500. Any header opens the stream."""
+    runs = client.application.extensions["runs"].all()
+    run_id = runs[0].id if runs else client.post("/api/runs", json={}).get_json()["id"]
+    response = client.get(f"/api/runs/{run_id}/events", headers={"Last-Event-ID": header},
+                          buffered=False)
+    try:
+        assert response.status_code == 200, response.status_code
+    finally:
+        response.close()
 
 
 def test_the_server_still_trains_after_the_fuzzing(client: FlaskClient) -> None:

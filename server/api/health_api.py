@@ -16,7 +16,8 @@ def health() -> ResponseReturnValue:
     runs = current_app.extensions["runs"].all()
     return jsonify({
         "status": "ok" if store.healthy else "degraded",
-        "store": {"path": str(store.path), "ok": store.healthy, "error": store.error},
+        "store": {"path": str(store.path), "ok": store.healthy, "error": store.error,
+                  "notice": store.notice},
         "runs": len(runs),
         "training": sum(run.state == RUNNING for run in runs),
     })

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,6 +11,7 @@ from flask.typing import ResponseReturnValue
 from exporter.bundle import export_zip
 from exporter.tfjs import DEFAULT_WEIGHTS_PATH, model_json_bytes, to_tfjs, write_bytes_atomic
 from server.api.errors import error_response
+from server.api.json_body import parse_json_body
 from server.config import Config
 from server.problems import PROBLEMS, make_job
 from server.runs.events import SseStream, StreamSlots
@@ -53,13 +53,7 @@ def _not_found(_: RunNotFoundError) -> ResponseReturnValue:
 
 def _json_body() -> Any:
     """The body as JSON; an empty body is an empty object (every field has a default)."""
-    data = request.get_data(cache=True)
-    if not data.strip():
-        return {}
-    try:
-        return json.loads(data)
-    except (ValueError, UnicodeDecodeError) as error:
-        raise SpecError("body", f"the request body is not valid JSON ({error})") from error
+    return parse_json_body(request.get_data(cache=True))
 
 
 @bp.get("/api/runs")
@@ -124,6 +118,7 @@ def delete_run(run_id: str) -> ResponseReturnValue:
     _models().forget(run_id)  # first: the registry gives the memory back as it deletes
     if not _registry().delete(run_id):
         raise RunNotFoundError()
+    current_app.extensions["exports"].remove(run_id)
     return "", 204
 
 
@@ -131,11 +126,10 @@ def delete_run(run_id: str) -> ResponseReturnValue:
 def run_events(run_id: str) -> ResponseReturnValue:
     run = _run_or_404(run_id)
     header = request.headers.get("Last-Event-ID", "").strip()
-    if header and not header.isdigit():
-        raise SpecError("Last-Event-ID", "must be the id of an event this stream sent")
-    last_id = int(header or 0)
+    # Not an id this stream sent (junk, or one from before a restart): send everything there is.
+    last_id = int(header) if header.isascii() and header.isdigit() and len(header) < 20 else 0
     if last_id > run.events.last_id:
-        last_id = 0  # an id from before a restart: send everything there is
+        last_id = 0
     heartbeat = _config().heartbeat_s
     slots: StreamSlots = current_app.extensions["stream_slots"]
     if not slots.take():
@@ -200,7 +194,7 @@ def _keep_export(run_id: str, data: bytes) -> None:
     """
     if not current_app.extensions["store"].healthy:
         return
-    folder = _config().data_dir / "exports"
+    folder = current_app.extensions["exports"].folder
     try:
         folder.mkdir(parents=True, exist_ok=True)
         write_bytes_atomic(folder / f"{run_id}.zip", data)

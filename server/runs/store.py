@@ -16,10 +16,13 @@ import logging
 import sqlite3
 import threading
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from server.runs.store_recovery import check_integrity, is_corruption, move_aside, recover_rows
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +40,7 @@ CREATE TABLE IF NOT EXISTS runs (
     weights BLOB NOT NULL
 )
 """
+INSERT_ROW = "INSERT OR REPLACE INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 
 
 @dataclass
@@ -66,33 +70,88 @@ def weights_from_bytes(data: bytes) -> list[np.ndarray]:
         return [archive[f"arr_{i}"] for i in range(len(archive.files))]
 
 
+def record_from_row(row: tuple) -> RunRecord:
+    """A `runs` row as a record; ValueError (or OSError) if its JSON or weights are damaged."""
+    return RunRecord(row[0], row[1], json.loads(row[2]), row[3], row[4], row[5], row[6],
+                     json.loads(row[7]), json.loads(row[8]),
+                     weights_from_bytes(row[9]) if row[9] is not None else [])
+
+
 class RunStore:
-    """A thread-safe SQLite store; every failure is logged and remembered, never raised."""
+    """A thread-safe SQLite store; every failure is logged and remembered, never raised.
+
+    A store that SQLite finds corrupt when it opens is moved aside (renamed with a
+    timestamp) and a new one started with every run that could still be read; `notice`
+    says so until the server restarts.
+    """
 
     def __init__(self, data_dir: Path) -> None:
         self.path = data_dir / "runs.sqlite3"
         self._lock = threading.Lock()
         self._connection: sqlite3.Connection | None = None
         self.error: str | None = None
+        self.notice: str | None = None
         try:
             data_dir.mkdir(parents=True, exist_ok=True)
-            connection = sqlite3.connect(self.path, check_same_thread=False,
-                                         isolation_level=None, timeout=10)
+            self._connection = self._open()
+        except (sqlite3.Error, OSError) as error:
+            if is_corruption(error):
+                self._replace_corrupt_store(error)
+            else:
+                self._fail("open", error)
+
+    def _open(self) -> sqlite3.Connection:
+        connection = sqlite3.connect(self.path, check_same_thread=False,
+                                     isolation_level=None, timeout=10)
+        try:
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("PRAGMA synchronous=FULL")
             connection.execute(SCHEMA)
-            self._connection = connection
+            check_integrity(connection)
+        except BaseException:
+            connection.close()
+            raise
+        return connection
+
+    def _replace_corrupt_store(self, damage: Exception) -> None:
+        """Move the damaged file aside, start a new store, copy in what can be read."""
+        try:
+            moved = move_aside(self.path, datetime.now())
+            self._connection = self._open()
         except (sqlite3.Error, OSError) as error:
             self._fail("open", error)
+            return
+        rows, total = recover_rows(moved, record_from_row)
+        try:
+            with self._lock:
+                for row in rows:
+                    self._connection.execute(INSERT_ROW, row)
+        except sqlite3.Error as error:
+            self._fail("write", error)
+            return
+        if total is not None and total == len(rows):
+            recovered = f"all {total} runs were recovered"
+        elif total is not None:
+            recovered = f"{len(rows)} of its {total} runs were recovered"
+        else:
+            recovered = f"{len(rows)} runs were recovered; the rest could not be read"
+        self.notice = (f"the run store {self.path.name} was corrupt ({damage}): it was moved "
+                       f"aside to {moved} and a new one started; {recovered}.")
+        log.error(self.notice)
 
     @property
     def healthy(self) -> bool:
         return self._connection is not None and self.error is None
 
     def _fail(self, action: str, error: Exception) -> None:
-        self.error = (f"cannot {action} the run store at {self.path}: {error}. Runs keep "
-                      "training but are not saved; free disk space or fix the data "
-                      "directory's permissions (--data-dir).")
+        if is_corruption(error):
+            self.error = (f"the run store at {self.path} is corrupt ({error}). Runs keep "
+                          "training but are not saved; restart the server: it moves the "
+                          "damaged file aside and recovers the runs that can still be read.")
+        else:
+            self.error = (f"cannot {action} the run store at {self.path}: {error}. Runs keep "
+                          "training but are not saved; free disk space or fix the data "
+                          "directory's permissions (--data-dir).")
         log.error(self.error)
 
     def save(self, record: RunRecord) -> bool:
@@ -103,8 +162,7 @@ class RunStore:
                json.dumps(record.history, allow_nan=False), weights_to_bytes(record.weights))
         try:
             with self._lock:
-                self._connection.execute(
-                    "INSERT OR REPLACE INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
+                self._connection.execute(INSERT_ROW, row)
             self.error = None
             return True
         except (sqlite3.Error, OSError, ValueError) as error:
@@ -147,10 +205,7 @@ class RunStore:
         records = []
         for row in rows:
             try:
-                records.append(RunRecord(
-                    row[0], row[1], json.loads(row[2]), row[3], row[4], row[5], row[6],
-                    json.loads(row[7]), json.loads(row[8]),
-                    weights_from_bytes(row[9]) if row[9] is not None else []))
+                records.append(record_from_row(row))
             except (ValueError, OSError) as error:
                 log.error("skipping unreadable run %s: %s", row[0], error)
         return records

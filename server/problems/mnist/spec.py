@@ -69,7 +69,8 @@ class MnistSpec:
 
 def _layer(index: int, entry: Any) -> dict[str, Any]:
     field = f"layers[{index}]"
-    if not isinstance(entry, dict) or entry.get("type") not in LAYER_LIMITS:
+    if not isinstance(entry, dict) or not isinstance(entry.get("type"), str) or (
+            entry["type"] not in LAYER_LIMITS):
         raise SpecError(field, f"must be an object with type one of {', '.join(LAYER_LIMITS)}")
     kind = entry["type"]
     allowed = {"type", "activation", *LAYER_LIMITS[kind]}
