@@ -132,7 +132,7 @@ def main() -> None:
                         default=Path(__file__).resolve().parents[2] / "shared/data/mnist.npz")
     args = parser.parse_args()
     config = Config(data_dir=Path(tempfile.mkdtemp()), warm_up=False, mnist_path=args.mnist,
-                    max_training_runs=2)
+                    max_runs=20)
     app = create_app(config)
     server = create_server(app, config, bind_sockets("127.0.0.1", 0), threads=8)
     threading.Thread(target=server.run, daemon=True).start()

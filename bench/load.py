@@ -88,7 +88,7 @@ def main() -> None:
         port = s.getsockname()[1]
     server = subprocess.Popen(
         [sys.executable, "-m", "server.cli", "serve", "--port", str(port),
-         "--data-dir", tempfile.mkdtemp(), "--max-training-runs", str(args.runs),
+         "--data-dir", tempfile.mkdtemp(),
          "--max-streams", str(args.clients + 16)],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})

@@ -61,7 +61,7 @@ def create_app(config: Config | None = None) -> Flask:
         return problem.key, job
 
     registry = RunRegistry(idle_timeout_s=config.idle_timeout_s, store=store,
-                           max_training=config.max_training_runs, max_runs=config.max_runs,
+                           heavy_runs=config.heavy_runs, max_runs=config.max_runs,
                            job_for_record=job_for_record)
     app.extensions["scheduler"] = scheduler
     app.extensions["runs"] = registry

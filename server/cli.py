@@ -35,8 +35,9 @@ def _parser() -> argparse.ArgumentParser:
                        help=f"neurons a hidden layer may have (at most {HARD_MAX_NEURONS})")
     serve.add_argument("--mnist", type=Path, default=None,
                        help="an mnist.npz (default $TF_PLAYGROUND_MNIST, else Keras' download)")
-    serve.add_argument("--max-training-runs", type=int, default=2 * (os.cpu_count() or 1),
-                       help="runs training at once (default 2 × cores); past it, 429")
+    serve.add_argument("--heavy-runs", type=int, default=max(1, (os.cpu_count() or 1) // 2),
+                       help="heavy runs (MNIST) training at once (default half the cores); "
+                            "the next ones queue, in order")
     serve.add_argument("--max-runs", type=int, default=300,
                        help="runs kept in memory (default 300); older ended or unwatched "
                             "paused runs wait in the store; past it, 429")
@@ -60,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
             max_hidden_layers=args.max_layers,
             max_neurons=args.max_neurons,
             server_threads=args.threads,
-            max_training_runs=args.max_training_runs,
+            heavy_runs=args.heavy_runs,
             max_streams=args.max_streams,
             max_runs=args.max_runs,
             mnist_path=args.mnist,

@@ -21,6 +21,7 @@ from server.app import create_app, shutdown
 from server.config import Config
 from server.problems.mnist import job as mnist_job
 from server.problems.mnist.choices import MAX_PARAMETERS
+from server.runs.run import Progress, RunRegistry
 
 
 def _run_threads(app: Flask) -> list[str]:
@@ -38,8 +39,7 @@ def _until(condition: Any, what: str, timeout: float = 30.0) -> Any:
 
 @pytest.fixture
 def kept_three(tmp_path: Path) -> Iterator[Flask]:
-    app = create_app(Config(data_dir=tmp_path, warm_up=False, max_runs=3,
-                            max_training_runs=10))
+    app = create_app(Config(data_dir=tmp_path, warm_up=False, max_runs=3))
     yield app
     shutdown(app)
 
@@ -110,9 +110,9 @@ def test_a_model_too_big_is_refused_naming_layers_before_anything_is_built(
     assert built == []
 
 
-def test_the_training_limit_is_checked_before_the_model_is_built(
+def test_the_runs_kept_limit_is_checked_before_the_model_is_built(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    app = create_app(Config(data_dir=tmp_path, warm_up=False, max_training_runs=1))
+    app = create_app(Config(data_dir=tmp_path, warm_up=False, max_runs=1))
     try:
         client = app.test_client()
         assert client.post("/api/runs", json={}).status_code == 201
@@ -178,3 +178,69 @@ def test_deleting_large_runs_gives_their_memory_back(app: Flask, mnist_npz: Path
         cycle()
     grown = _rss_mb() - before
     assert grown < 20 * 25, f"{grown:.0f} MB kept after 20 cycles"
+
+
+class _HeavyJob:
+    """A stand-in for a heavy job (MNIST): the queue and the run know it only as `heavy`."""
+
+    heavy = True
+
+    def __init__(self) -> None:
+        self.trained = 0
+
+    def describe(self) -> dict[str, Any]:
+        return {}
+
+    def start(self, events: Any) -> Progress:
+        return Progress(0)
+
+    def apply(self, changes: dict[str, Any]) -> None:
+        pass
+
+    def train(self, *, single_step: bool) -> Progress:
+        time.sleep(0.01)
+        self.trained += 1
+        return Progress(self.trained)
+
+    def publish(self) -> None:
+        pass
+
+    def latest_weights(self) -> tuple[int, list[Any]]:
+        return self.trained, []
+
+    def metrics(self) -> dict[str, Any]:
+        return {}
+
+    def close(self) -> None:
+        pass
+
+    def history(self) -> Any:
+        return None
+
+    def restore(self, *args: Any) -> None:
+        pass
+
+    def build_export_model(self) -> Any:
+        raise NotImplementedError
+
+    def export_metadata(self) -> dict[str, Any]:
+        return {}
+
+
+def test_heavy_runs_queue_in_order_and_start_when_a_core_frees() -> None:
+    registry = RunRegistry(idle_timeout_s=600, heavy_runs=1)
+    try:
+        first, second, third = (registry.create("heavy", {}, _HeavyJob()) for _ in range(3))
+        _until(lambda: first.epoch > 3, "the first heavy run to train")
+        _until(lambda: third.summary().get("queuePosition") == 2, "the third to queue")
+        assert second.summary()["state"] == "queued" and second.summary()["queuePosition"] == 1
+        assert second.epoch == third.epoch == 0  # they wait: nothing trains
+        statuses = [e.data for e in third.events.since(0) if e.kind == "status"]
+        assert {"state": "queued", "epoch": 0, "position": 2} in statuses
+        first.update({}, "paused")  # frees the core: the next in line starts
+        _until(lambda: second.state == "running" and second.epoch > 0, "the second to start")
+        _until(lambda: third.summary().get("queuePosition") == 1, "the third to move up")
+        third.update({}, "paused")  # a queued run can be paused: it leaves the queue
+        assert third.state == "paused" and registry.cores.positions() == (1, 0)
+    finally:
+        registry.close()

@@ -64,7 +64,7 @@ def list_runs() -> ResponseReturnValue:
 @bp.post("/api/runs")
 def create_run() -> ResponseReturnValue:
     body, paused = _json_body(), _start_paused()
-    _registry().check_room(paused=paused)  # before the job builds anything
+    _registry().check_room()  # before the job builds anything
     problem, spec, job = make_job(body, current_app.extensions["job_context"])
     run = _registry().create(problem.key, spec.to_json(), job, paused=paused)
     response = jsonify(run.details())
@@ -98,11 +98,7 @@ def patch_run(run_id: str) -> ResponseReturnValue:
         raise SpecError("state", "must be running or paused")
     changes = PROBLEMS[run.kind].parse_changes(
         {key: value for key, value in body.items() if key != "state"}, run.job)
-    if state == RUNNING:
-        run.update(changes)
-        _registry().resume(run)
-    else:
-        run.update(changes, state)
+    run.update(changes, state)
     return jsonify(run.summary())
 
 

@@ -23,11 +23,13 @@ import numpy as np
 
 from server.runs.events import EventLog, json_safe
 from server.runs.memory import give_memory_back
+from server.runs.queue import CoreQueue
 from server.runs.store import RunRecord, RunStore
 
 log = logging.getLogger(__name__)
 
 RUNNING, PAUSED = "running", "paused"
+QUEUED = "queued"  # a heavy run that wants to train and waits for a core
 STOPPED, DIVERGED, FINISHED = "stopped", "diverged", "finished"
 ENDED = (STOPPED, DIVERGED, FINISHED)
 STEP_TIMEOUT_S = 120.0
@@ -71,6 +73,8 @@ class Progress:
 class Job(Protocol):
     """The problem-specific half of a run. Every method but `describe` and `latest_weights`
     runs on the run's training thread."""
+
+    heavy: bool  # trains for minutes on a core (MNIST): waits in the core queue for one
 
     def describe(self) -> dict[str, Any]:
         """Fields for the creation response and `GET /api/runs/<id>` (points, features, …)."""
@@ -170,7 +174,8 @@ class Run:
     def __init__(self, kind: str, spec: dict[str, Any], job: Job, *,
                  store: RunStore | None = None, run_id: str | None = None,
                  created_at: float | None = None, state: str = RUNNING,
-                 epoch: int = 0, start_paused: bool = False) -> None:
+                 epoch: int = 0, start_paused: bool = False,
+                 cores: CoreQueue | None = None) -> None:
         self.id = run_id or secrets.token_urlsafe(16)  # 128 random bits: unguessable
         self.kind = kind
         self.spec = spec
@@ -182,6 +187,9 @@ class Run:
         self._cond = threading.Condition()
         self._state = state
         self._stop_requested = False
+        self._cores = cores  # heavy jobs wait here for a core
+        self._holds_core = False
+        self._queue_position = 0
         self._pending = _Pending()
         self._epoch = epoch
         # True while no training thread works (none runs, or it is leaving): a pause
@@ -215,10 +223,28 @@ class Run:
         """What `GET /api/runs` lists for a run: the run's own fields, the job's metrics
         under their own key (a job's metric can never shadow a field of the run)."""
         with self._cond:
-            state, epoch = self._state, self._epoch
-        return {"id": self.id, "problem": self.kind, "state": state, "epoch": epoch,
-                "createdAt": self.created_at, "spec": self.public_spec(),
-                "metrics": json_safe(self.job.metrics())}  # a diverged loss: null
+            state, epoch, position = self._state, self._epoch, self._queue_position
+        summary = {"id": self.id, "problem": self.kind, "state": state, "epoch": epoch,
+                   "createdAt": self.created_at, "spec": self.public_spec(),
+                   "metrics": json_safe(self.job.metrics())}  # a diverged loss: null
+        if state == QUEUED:
+            summary["queuePosition"] = position
+        return summary
+
+    # -- the core queue (heavy runs) -------------------------------------------------------
+
+    def wants_core(self) -> bool:
+        with self._cond:
+            return not self._stop_requested and self._state in (RUNNING, QUEUED)
+
+    def queued_at(self, position: int) -> None:
+        """The queue's word: `position`th in line, or 0 when the run got its core."""
+        with self._cond:
+            if self._state not in (RUNNING, QUEUED) or position == self._queue_position:
+                return
+            self._queue_position = position
+            self._state = QUEUED if position else RUNNING
+            self._publish_status()
 
     def public_spec(self) -> dict[str, Any]:
         return public_spec(self.spec)
@@ -272,8 +298,11 @@ class Run:
                     lambda: self._applied_generation >= generation or self._stop_requested,
                     timeout=PAUSE_TIMEOUT_S,
                 )
+            if state == RUNNING and self._state == QUEUED:
+                state = None  # it already wants to train: it waits for a core
             if state is not None and state != self._state:
                 self._state = state
+                self._queue_position = 0
                 self._cond.notify_all()
                 if state == PAUSED:
                     self._cond.wait_for(
@@ -309,7 +338,7 @@ class Run:
         """End training (idle, deleted); the weights stay exportable."""
         with self._cond:
             self._stop_requested = True
-            changed = self._state in (RUNNING, PAUSED)
+            changed = self._state in (RUNNING, QUEUED, PAUSED)
             if changed:
                 self._state = STOPPED
                 self._publish_status()
@@ -364,7 +393,10 @@ class Run:
 
     def _publish_status(self) -> None:
         """Caller holds the lock."""
-        self.events.publish("status", {"state": self._state, "epoch": self._epoch})
+        status: dict[str, Any] = {"state": self._state, "epoch": self._epoch}
+        if self._state == QUEUED:
+            status["position"] = self._queue_position
+        self.events.publish("status", status)
 
     def _take_work(self) -> tuple[_Pending, str] | None:
         """The next work; None when there is none (paused: the thread ends) or the run ends.
@@ -373,14 +405,15 @@ class Run:
         brings work afterwards starts a new thread.
         """
         with self._cond:
-            if self._stop_requested or (self._state != RUNNING and not self._pending):
+            training = self._state in (RUNNING, QUEUED)
+            if self._stop_requested or (not training and not self._pending):
                 self._thread = None
                 self._quiescent = True
                 self._cond.notify_all()
                 return None
             pending, self._pending = self._pending, _Pending()
             pending.generation = self._change_generation
-            return pending, self._state
+            return pending, RUNNING if training else self._state
 
     def _changes_applied(self, generation: int) -> None:
         with self._cond:
@@ -406,6 +439,9 @@ class Run:
         finally:
             for done in steps_waiting:
                 done.set()
+            if self._holds_core and self._cores is not None:
+                self._cores.release(self)
+                self._holds_core = False
             with self._cond:
                 ending = self._stop_requested and self._started
                 self._started = self._started and not ending
@@ -424,6 +460,11 @@ class Run:
             if pending.changes:
                 self.job.apply(pending.changes)
                 self._changes_applied(pending.generation)
+            if (state == RUNNING and self.job.heavy and self._cores is not None
+                    and not self._holds_core):
+                self._holds_core = self._cores.acquire(self)  # waits, `queued`, in order
+                if not self._holds_core:
+                    continue  # paused or deleted while it waited
             if state == RUNNING or pending.steps:
                 progress = self.job.train(single_step=state != RUNNING)
                 if not self._record(progress):
@@ -477,10 +518,10 @@ class RunRegistry:
     """
 
     def __init__(self, *, idle_timeout_s: float, store: RunStore | None = None,
-                 max_training: int = 1_000_000, max_runs: int = 1_000_000,
+                 heavy_runs: int = 1, max_runs: int = 1_000_000,
                  job_for_record: JobForRecord | None = None) -> None:
         self._store = store
-        self._max_training = max_training
+        self.cores = CoreQueue(heavy_runs)
         self._max_runs = max_runs
         self._job_for_record = job_for_record
         self._runs: dict[str, Run] = {}
@@ -490,12 +531,10 @@ class RunRegistry:
         self._reaper = threading.Thread(target=self._reap, name="run-reaper", daemon=True)
         self._reaper.start()
 
-    def check_room(self, *, paused: bool) -> None:
-        """Raise `LimitError` if a new run could not start now: checked before its job is
+    def check_room(self) -> None:
+        """Raise `LimitError` if a new run could not be kept: checked before its job is
         made, so a refused request builds no model."""
         with self._lock:
-            if not paused:
-                self.check_training_limit()
             if len(self._runs) >= self._max_runs and self._eviction_candidate() is None:
                 raise self._full()
 
@@ -504,27 +543,11 @@ class RunRegistry:
         """A new run, training at once, or paused (its first snapshot published, no epoch
         trained) so a page can show the untrained network first."""
         with self._lock:  # checked and taken under one lock: two requests cannot both pass
-            if not paused:
-                self.check_training_limit()
             self._make_room()
             run = Run(kind, spec, job, store=self._store, state=PAUSED if paused else RUNNING,
-                      start_paused=paused)
+                      start_paused=paused, cores=self.cores)
             self._runs[run.id] = run
         return run
-
-    def check_training_limit(self, resuming: Run | None = None) -> None:
-        """Raise `LimitError` when as many runs train as the server allows."""
-        training = [r for r in self._runs.values() if r.state == RUNNING and r is not resuming]
-        if len(training) >= self._max_training:
-            raise LimitError(None, f"{len(training)} runs are training, the most this server "
-                             "allows; pause or delete one, or try again later")
-
-    def resume(self, run: Run) -> None:
-        """Set a run running, within the training limit."""
-        with self._lock:
-            if run.state != RUNNING:
-                self.check_training_limit(resuming=run)
-            run.update({}, RUNNING)
 
     def restore(self, record: RunRecord, job: Job, kind: str) -> Run:
         """A saved run, back as it was; one that was training comes back paused.
@@ -539,7 +562,8 @@ class RunRegistry:
                 return existing
             self._make_room()
             run = Run(kind, record.spec, job, store=self._store, run_id=record.id,
-                      created_at=record.created_at, state=state, epoch=record.epoch)
+                      created_at=record.created_at, state=state, epoch=record.epoch,
+                      cores=self.cores)
             self._runs[run.id] = run
         return run
 
@@ -632,7 +656,7 @@ class RunRegistry:
         """Stop runs nobody has watched or touched for the idle timeout; returns their ids."""
         stopped = []
         for run in self.all():
-            if run.state in (RUNNING, PAUSED) and run.idle_for() > self._idle_timeout_s:
+            if run.state in (RUNNING, QUEUED, PAUSED) and run.idle_for() > self._idle_timeout_s:
                 run.stop()
                 stopped.append(run.id)
         return stopped

@@ -39,6 +39,8 @@ MAX_HISTORY = 4000  # rows kept; past it every other row is dropped
 class TrainingJob(Generic[TrainerT]):
     """The part of a job every problem shares: its lock, events, trainer and newest weights."""
 
+    heavy = False  # light: the scheduler shares the cores among such runs; never queued
+
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._events: EventLog | None = None

@@ -55,6 +55,8 @@ PREPROCESSING = (
 class MnistJob(TrainingJob[MnistTrainer]):
     """Trains an MNIST model for an epoch budget; one instance per run."""
 
+    heavy = True  # minutes of a core: it queues for one
+
     def __init__(self, spec: MnistSpec, data: Mnist) -> None:
         super().__init__()
         self.spec = spec
