@@ -30,8 +30,9 @@ def _data(seed: str, dataset: str = "circle", batch_size: int = 10) -> SlotData:
 
 
 def _alone(data: SlotData, weights: list[np.ndarray], rate: float, epochs: int,
-           regularization: tuple[str, float] = ("none", 0.0)) -> list[np.ndarray]:
-    trainer = EpochTrainer(ARCH)
+           regularization: tuple[str, float] = ("none", 0.0),
+           arch: Architecture = ARCH) -> list[np.ndarray]:
+    trainer = EpochTrainer(arch)
     trainer.load_data(data.x_train, data.y_train, data.x_test, data.y_test, data.batch_size)
     trainer.set_weights(weights)
     trainer.set_learning_rate(rate)
@@ -119,3 +120,35 @@ def test_a_chunk_is_sized_by_the_stack_and_reported(scheduler: Scheduler) -> Non
     seat = _seat(scheduler, 4)
     sizes = [seat.train().epochs for _ in range(6)]
     assert all(size >= 1 for size in sizes) and sizes[-1] > sizes[0]
+
+
+def test_a_diverging_neighbour_does_not_touch_the_others(scheduler: Scheduler) -> None:
+    linear = Architecture(2, (4, 2), "relu", "linear", capacity_for(0), batch_capacity=30)
+    calm, wild = (scheduler.seat(linear, _data(str(seed)),
+                                 initial_weights(2, (4, 2), np.random.default_rng(seed)), 0.03)
+                  for seed in (1, 2))
+    start = [w.copy() for w in calm.weights]
+    wild.set_learning_rate(10.0)
+    _train_together([calm, wild], rounds=4, epochs=5)
+    assert not np.isfinite(wild.train(0).losses.train)  # it blew up …
+    for got, want in zip(calm.weights, _alone(calm.data, start, 0.03, 20, arch=linear),
+                         strict=True):
+        np.testing.assert_allclose(got, want, atol=2e-5)  # … and its neighbour never knew
+    wild.leave()
+    assert np.isfinite(calm.train(3).losses.train)
+
+
+def test_a_shape_compiled_for_the_first_time_tells_its_seats_why_they_wait(
+        scheduler: Scheduler) -> None:
+    notices: list[str] = []
+    arch = Architecture(3, (5,), "relu", "tanh", capacity_for(0), batch_capacity=30)
+    split = generate("circle", 0, 50, "n")
+    x_train = np.column_stack([feature_matrix(split.train, FEATURES), split.train[:, 0] ** 2])
+    x_test = np.column_stack([feature_matrix(split.test, FEATURES), split.test[:, 0] ** 2])
+    seat = scheduler.seat(arch, SlotData(x_train, split.train[:, 2], x_test, split.test[:, 2],
+                                         10),
+                          initial_weights(3, (5,), np.random.default_rng(0)), 0.03)
+    seat.on_wait = notices.append
+    seat.train(2)
+    seat.train(2)  # the compiled trainer is kept: no second notice
+    assert len(notices) == 1 and "compiling" in notices[0]

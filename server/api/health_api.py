@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify
 from flask.typing import ResponseReturnValue
 
-from server.runs.run import RUNNING
+from server.runs.run import QUEUED, RUNNING
 
 bp = Blueprint("health", __name__)
 
@@ -13,11 +13,23 @@ bp = Blueprint("health", __name__)
 @bp.get("/api/health")
 def health() -> ResponseReturnValue:
     store = current_app.extensions["store"]
-    runs = current_app.extensions["runs"].all()
+    registry = current_app.extensions["runs"]
+    runs = registry.all()
+    warm_up = current_app.extensions.get("warm_up")
+    heavy_training, heavy_queued = registry.cores.positions()
     return jsonify({
         "status": "ok" if store.healthy else "degraded",
         "store": {"path": str(store.path), "ok": store.healthy, "error": store.error,
                   "notice": store.notice},
-        "runs": len(runs),
+        "runs": len(runs),  # in memory; the store may hold more
         "training": sum(run.state == RUNNING for run in runs),
+        "queued": sum(run.state == QUEUED for run in runs),
+        "scheduler": {
+            # The default network's trainers are compiled (start-up warm-up finished).
+            "warm": warm_up is None or not warm_up.is_alive(),
+            "stacks": [{"shape": [key.num_inputs, *key.hidden_layers, 1], "runs": seats}
+                       for key, seats in current_app.extensions["scheduler"].stacks()],
+            "heavyRuns": {"training": heavy_training, "queued": heavy_queued,
+                          "cores": registry.cores.cores},
+        },
     })

@@ -160,6 +160,7 @@ class DenseNetworkJob(TrainingJob[Seat]):
         data = self._slot_data()
         seat = self._trainer = self._scheduler.seat(self.architecture, data, self._weights,
                                                     self._learning_rate)
+        seat.on_wait = self._notice
         self._configure(seat)
         arch = self.architecture
         losses = Losses(*(dense_losses(self._weights, x, y, arch.activation,
@@ -195,6 +196,11 @@ class DenseNetworkJob(TrainingJob[Seat]):
 
     def _release(self, seat: Seat) -> None:
         seat.leave()
+
+    def _notice(self, message: str) -> None:
+        """Why the next snapshot is late (a compilation): a `notice` event the page shows."""
+        if self._events is not None:
+            self._events.publish("notice", {"message": message})
 
     def _test_loss(self, losses: Losses | None) -> float | None:
         """No test points (100% training): no test loss, rather than the trainer's 0."""

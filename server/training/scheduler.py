@@ -43,6 +43,11 @@ SIZES = (1, 4, 16, 64)  # trainer sizes: a round uses the smallest that holds it
 MAX_STACK = SIZES[-1]
 SPLIT_AT = 4  # seats in a key's every stack before it opens another (one per worker)
 SNAPSHOT_RATE = 30.0  # rounds a second a stack aims at (each waiting seat gets a snapshot)
+# A round waits this long at most for the seats of the last round to ask again (their runs
+# are publishing the last result): a stack trains its runs together, not one by one.
+GATHER_S = 0.01
+COMPILING = ("compiling the network for this shape: the first run of it since the server "
+             "started waits a second or two, later ones start at once")
 
 
 def stack_key(architecture: Architecture) -> StackKey:
@@ -99,6 +104,7 @@ class Trained:
 @dataclass
 class _Request:
     epochs: int | None  # None: a chunk, sized by the stack
+    at: float = field(default_factory=time.monotonic)
     done: threading.Event = field(default_factory=threading.Event)
     result: Trained | None = None
     error: BaseException | None = None
@@ -165,6 +171,19 @@ class _Stack:
         self.seats: list[Seat] = []
         self.busy = False
         self.epochs = 1  # a chunk, in epochs: sized so a round takes 1/SNAPSHOT_RATE s
+        self.last_round: list[Seat] = []  # the seats the last round trained
+
+    def ready(self, now: float) -> float | None:
+        """0 when a round should start now; else how long to wait for stragglers; None: no
+        seat waits. Ready when every seat of the last round asks again, or the first request
+        has waited `GATHER_S`."""
+        waiting = self.waiting()
+        if not waiting:
+            return None
+        if all(seat.request is not None for seat in self.last_round if seat.stack is self):
+            return 0.0
+        oldest = min(seat.request.at for seat in waiting if seat.request is not None)
+        return max(0.0, oldest + GATHER_S - now)
 
     def waiting(self) -> list[Seat]:
         return [seat for seat in self.seats if seat.request is not None]
@@ -185,6 +204,7 @@ class Scheduler:
         # Compiled trainers by (key, size), idle ones; and what each trainer's slots hold:
         # (seat, the seat's version when loaded), by id(trainer).
         self._idle: dict[tuple[StackKey, int], list[Trainer]] = {}
+        self._made: dict[tuple[StackKey, int], int] = {}  # instances made (idle or in use)
         self._residents: dict[int, list[tuple[Seat, int] | None]] = {}
         self._closed = False
         self._workers = [
@@ -261,25 +281,37 @@ class Scheduler:
 
     # -- workers -----------------------------------------------------------------------
 
-    def _take_stack(self) -> _Stack | None:
-        """Caller holds the lock: the next stack (round-robin) with waiting seats."""
+    def _take_stack(self) -> tuple[_Stack | None, float | None]:
+        """Caller holds the lock: the next stack (round-robin) ready for a round, or how
+        long until one may be (None: nothing waits)."""
         count = len(self._order)
+        now = time.monotonic()
+        soonest: float | None = None
         for offset in range(count):
             stack = self._order[(self._next + offset) % count]
-            if not stack.busy and stack.waiting():
+            if stack.busy:
+                continue
+            wait = stack.ready(now)
+            if wait == 0.0:
                 self._next = (self._next + offset + 1) % max(count, 1)
-                return stack
-        return None
+                return stack, None
+            if wait is not None:
+                soonest = wait if soonest is None else min(soonest, wait)
+        return None, soonest
 
     def _work(self) -> None:
         while True:
             with self.lock:
-                while not self._closed and (stack := self._take_stack()) is None:
-                    self.lock.wait()
+                while not self._closed:
+                    stack, wait = self._take_stack()
+                    if stack is not None:
+                        break
+                    self.lock.wait(timeout=wait)
                 if self._closed:
                     return
                 stack.busy = True
                 seats = stack.waiting()
+                stack.last_round = seats
             try:
                 self._round(stack, seats)
             except Exception as error:  # a TensorFlow failure reaches the runs, not here
@@ -299,7 +331,8 @@ class Scheduler:
         """Train the waiting seats of one stack in one compiled call; answer each."""
         size = next(s for s in SIZES if s >= len(seats))
         own = seats[0].own if len(seats) == 1 else None
-        trainer: Trainer = own or self._checkout(stack.key, size, seats[0].architecture)
+        trainer: Trainer = own or self._checkout(stack.key, size, seats[0].architecture,
+                                                 seats)
         try:
             with self.lock:
                 requests = [seat.request for seat in seats]
@@ -356,11 +389,27 @@ class Scheduler:
             slots.append(slot)
         return slots
 
-    def _checkout(self, key: StackKey, size: int, architecture: Architecture) -> Trainer:
+    def _checkout(self, key: StackKey, size: int, architecture: Architecture,
+                  seats: list[Seat] = ()) -> Trainer:  # type: ignore[assignment]
+        """An idle compiled trainer of this key and size; else a new one, while fewer than
+        one per worker exist (compiling takes about a second, so each is made once and
+        kept); else wait for one to come back. Seats that wait for a compilation are told."""
         with self.lock:
-            idle = self._idle.setdefault((key, size), [])
-            if idle:
-                return idle.pop()
+            while True:
+                idle = self._idle.setdefault((key, size), [])
+                if idle:
+                    return idle.pop()
+                if self._made.get((key, size), 0) < len(self._workers):
+                    self._made[(key, size)] = self._made.get((key, size), 0) + 1
+                    break
+                self.lock.wait()
+        for seat in seats:
+            if seat.on_wait is not None:
+                seat.on_wait(COMPILING)
+        return self._make(key, size, architecture)
+
+    @staticmethod
+    def _make(key: StackKey, size: int, architecture: Architecture) -> Trainer:
         if size == 1:
             return SoloTrainer(architecture)
         return StackedTrainer(key, size, jit_compile=True)
@@ -368,15 +417,21 @@ class Scheduler:
     def _checkin(self, key: StackKey, size: int, trainer: Trainer) -> None:
         with self.lock:
             self._idle.setdefault((key, size), []).append(trainer)
+            self.lock.notify_all()
 
-    def warm(self, architecture: Architecture, sizes: tuple[int, ...] = SIZES) -> None:
-        """Compile trainers of these sizes for an architecture before the first learner
-        asks (the default network, at start-up)."""
+    def warm(self, architecture: Architecture) -> None:
+        """Compile the trainers a classroom on this architecture uses before the first
+        learner asks (the default network, at start-up): one of each size, and one per
+        worker of the sizes rooms fill."""
         key = stack_key(architecture)
-        rng = np.random.default_rng(0)
-        for size in sizes:
-            trainer = self._checkout(key, size, architecture)
-            points = rng.uniform(-1, 1, (4, architecture.num_inputs)).astype(np.float32)
+        points = np.random.default_rng(0).uniform(
+            -1, 1, (4, architecture.num_inputs)).astype(np.float32)
+        for size in (*SIZES, *(s for s in SIZES[2:] for _ in self._workers[1:])):
+            with self.lock:
+                if self._made.get((key, size), 0) >= len(self._workers):
+                    continue
+                self._made[(key, size)] = self._made.get((key, size), 0) + 1
+            trainer = self._make(key, size, architecture)
             for slot in range(trainer.slots):
                 trainer.load(slot, SlotData(points, np.zeros(4), points, np.zeros(4), 2))
             trainer.train(np.ones(trainer.slots, np.int32))
