@@ -1,4 +1,4 @@
-// The page's run as the top bar drives it (the playground and the regression page):
+// The page's run as the top bar drives it (the playground and the fitting page):
 // starting a new one with its model loaded in the page, play / pause, step and reset,
 // what the play and step buttons show for the run's state, and the run's and the
 // connection's notes on the status line. The page says what to run, how to load and

@@ -1,6 +1,6 @@
 // One run's event stream. Data events are kept unparsed and only the newest of each
 // kind survives: the drawing loop takes it when it is ready, so a slow frame never
-// builds a queue. A playground or curve run sends `snapshot` events; an MNIST run
+// builds a queue. A playground or fitting run sends `snapshot` events; an MNIST run
 // sends three coalesced kinds (metrics, panels, evaluation). Status events and the
 // connection state are reported at once.
 

@@ -5,7 +5,7 @@
 // Both axes share one scale: a round bowl looks round and a narrow valley narrow.
 
 import { HeatMap } from "./heatmap.js";
-import { niceTicks, tickLabel } from "./regression-plot.js";
+import { niceTicks, tickLabel } from "./fitting-plot.js";
 
 const DENSITY = 120; // grid samples per side
 const MAP_PIXELS = 240; // heat-map canvas pixels per side (CSS scales it)

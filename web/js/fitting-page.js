@@ -1,22 +1,22 @@
-// The regression page: wires the catalogue's curve section, the controls, the run on
+// The fitting page: wires the catalogue's fitting section, the controls, the run on
 // the server and the views (the fit, the loss chart, the loss surface), and draws the
 // newest snapshot once per animation frame. The page never trains and never describes
 // the model itself: it loads the run's model.json and puts each snapshot's weights in.
 
 import { chooseBackend } from "./backend.js";
 import { api } from "./api.js";
-import { Controls } from "./regression-controls.js";
-import { LogLossChart } from "./regression-loss.js";
-import { CurveModel } from "./regression-model.js";
-import { CurvePlot } from "./regression-plot.js";
-import { LossSurface } from "./regression-surface.js";
+import { FittingControls } from "./fitting-controls.js";
+import { LogLossChart } from "./fitting-loss.js";
+import { FittingModel } from "./fitting-model.js";
+import { CurvePlot } from "./fitting-plot.js";
+import { LossSurface } from "./fitting-surface.js";
 import { RunControl } from "./run-control.js";
 import { StatusLine } from "./status-line.js";
 
 const $ = (id) => document.getElementById(id);
 
 /** What tests read; nothing in the page depends on it. */
-const probe = (window.__regression = {
+const probe = (window.__fitting = {
   ready: false,
   runId: null,
   epoch: 0,
@@ -30,7 +30,7 @@ const probe = (window.__regression = {
 });
 
 const page = {
-  curve: null,
+  fitting: null, // the catalogue's fitting section
   settings: null,
   controls: null,
   control: null, // the RunControl: the run's session and model
@@ -98,14 +98,14 @@ function showWeights(weights) {
 // -- the spec and runs -------------------------------------------------------------------------
 
 function suggestedRate(settings) {
-  const { normalized, raw } = page.curve.suggestedLearningRates;
+  const { normalized, raw } = page.fitting.suggestedLearningRates;
   return settings.normalize ? normalized : raw[settings.dataset];
 }
 
 /** The request body for the current settings: only the fields that apply. */
 export function specOf(settings) {
   const spec = {
-    problem: "curve",
+    problem: "fitting",
     dataset: settings.dataset,
     model: settings.model,
     optimizer: settings.optimizer,
@@ -125,7 +125,7 @@ export function specOf(settings) {
 /** What the RunControl asks of the page: the run for the settings, its model, how to show it. */
 const runHooks = {
   spec: () => specOf(page.settings),
-  load: (run) => CurveModel.load(run.modelUrl, run.normalization),
+  load: (run) => FittingModel.load(run.modelUrl, run.normalization),
   show(run, summary, model) {
     page.run = run;
     probe.runId = run.id;
@@ -208,8 +208,8 @@ function onChange(key, value) {
 
 /** Load a lesson's settings (its seed too, so it plays out as described) in a new run. */
 function onLesson(key) {
-  const lesson = page.curve.lessons.find((l) => l.key === key);
-  page.settings = { ...page.curve.defaults, csv: page.settings?.csv ?? null, ...lesson.spec };
+  const lesson = page.fitting.lessons.find((l) => l.key === key);
+  page.settings = { ...page.fitting.defaults, csv: page.settings?.csv ?? null, ...lesson.spec };
   page.controls.show(page.settings);
   page.controls.showLesson(key);
   page.status.set("note", "");
@@ -247,8 +247,8 @@ async function main() {
   const [catalog, backend] = await Promise.all([api.catalog(), chooseBackend()]);
   probe.backend = backend.name;
   page.status.showBackend(backend);
-  page.curve = catalog.curve;
-  page.controls = new Controls(page.curve, {
+  page.fitting = catalog.fitting;
+  page.controls = new FittingControls(page.fitting, {
     onChange,
     onLesson,
     onInvalid: (message) => page.status.set("message", message),
@@ -264,7 +264,7 @@ async function main() {
   });
 
   requestAnimationFrame(frame);
-  await onLesson(page.curve.lessons[0].key);
+  await onLesson(page.fitting.lessons[0].key);
   probe.ready = true;
   document.body.dataset.ready = "true";
 }

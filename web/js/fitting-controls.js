@@ -1,6 +1,6 @@
-// The regression page's controls, built from the catalogue's `curve` section: lessons,
+// The fitting page's controls, built from the catalogue's `fitting` section: lessons,
 // data set, sliders, model and optimizer choices, the normalise switch and the CSV box.
-// Controls only report what the learner asked for (`onChange(key, value)`); the page
+// They only report what the learner asked for (`onChange(key, value)`); the page
 // decides what that means (a new run, or a live change) and calls `show()` back.
 
 const $ = (id) => document.getElementById(id);
@@ -37,19 +37,19 @@ function fillSelect(select, options) {
   );
 }
 
-export class Controls {
+export class FittingControls {
   /**
-   * @param {object} curve  the catalogue's `curve` section
+   * @param {object} fitting  the catalogue's `fitting` section
    * @param {{onChange: (key: string, value: any) => void, onLesson: (key: string) => void,
    *          onInvalid: (message: string) => void}} handlers
    */
-  constructor(curve, { onChange, onLesson, onInvalid }) {
-    this.curve = curve;
+  constructor(fitting, { onChange, onLesson, onInvalid }) {
+    this.fitting = fitting;
     this.onChange = onChange;
     this.onInvalid = onInvalid;
 
     const lessons = $("lessons");
-    for (const lesson of curve.lessons) {
+    for (const lesson of fitting.lessons) {
       const button = document.createElement("button");
       button.type = "button";
       button.className = "lesson";
@@ -66,7 +66,7 @@ export class Controls {
     }
 
     const datasets = $("datasets");
-    for (const dataset of curve.datasets) {
+    for (const dataset of fitting.datasets) {
       const button = document.createElement("button");
       button.type = "button";
       button.className = "dataset-choice";
@@ -78,12 +78,12 @@ export class Controls {
       datasets.append(button);
     }
 
-    fillSelect($("optimizer"), curve.optimizers);
-    fillSelect($("model"), curve.models);
-    fillSelect($("activation"), curve.activations);
-    this.rates = [...curve.learningRates];
+    fillSelect($("optimizer"), fitting.optimizers);
+    fillSelect($("model"), fitting.models);
+    fillSelect($("activation"), fitting.activations);
+    this.rates = [...fitting.learningRates];
     this.fillRates();
-    $("learningRate").title = curve.learningRateNote;
+    $("learningRate").title = fitting.learningRateNote;
     for (const key of ["learningRate", "optimizer", "model", "activation"]) {
       $(key).addEventListener("change", () => {
         const value = $(key).value;
@@ -93,7 +93,7 @@ export class Controls {
     $("normalize").addEventListener("change", () => onChange("normalize", $("normalize").checked));
     $("hiddenLayers").addEventListener("change", () => {
       const layers = parseLayers($("hiddenLayers").value);
-      const { hiddenLayers, neurons } = curve.limits;
+      const { hiddenLayers, neurons } = fitting.limits;
       const ok = layers && layers.length >= hiddenLayers.min && layers.length <= hiddenLayers.max &&
         layers.every((n) => n >= neurons.min && n <= neurons.max);
       if (ok) onChange("hiddenLayers", layers);
@@ -104,9 +104,9 @@ export class Controls {
     });
 
     const sliders = {
-      numPoints: [curve.limits.numPoints, (v) => String(v)],
-      noise: [curve.limits.noise, (v) => v.toFixed(3)],
-      percTrainData: [curve.limits.percTrainData, (v) => `${v}%`],
+      numPoints: [fitting.limits.numPoints, (v) => String(v)],
+      noise: [fitting.limits.noise, (v) => v.toFixed(3)],
+      percTrainData: [fitting.limits.percTrainData, (v) => `${v}%`],
     };
     this.formats = {};
     for (const [key, [limits, format]] of Object.entries(sliders)) {
@@ -127,7 +127,7 @@ export class Controls {
       if (!file) return;
       if (file.size > 900_000) {
         this.showCsvError(`${file.name} is ${(file.size / 1e6).toFixed(1)} MB; at most ` +
-          `${curve.limits.csvRows.max.toLocaleString("en")} rows (under 0.9 MB) are taken`);
+          `${fitting.limits.csvRows.max.toLocaleString("en")} rows (under 0.9 MB) are taken`);
         return;
       }
       $("csv").value = await file.text();
@@ -173,7 +173,7 @@ export class Controls {
       button.setAttribute("aria-checked", String(on));
     }
     const body = document.body.classList;
-    for (const { key } of this.curve.datasets) body.toggle(`dataset-${key}`, key === settings.dataset);
+    for (const { key } of this.fitting.datasets) body.toggle(`dataset-${key}`, key === settings.dataset);
     body.toggle("model-network", settings.model === "network");
     body.toggle("model-linear", settings.model !== "network");
   }

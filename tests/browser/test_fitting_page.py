@@ -1,4 +1,4 @@
-"""The regression page (issue 5) in headless Chromium, against the real server and real training."""
+"""The fitting page (issue 5) in headless Chromium, against the real server and real training."""
 
 from __future__ import annotations
 
@@ -16,17 +16,17 @@ from tests.browser.playground_page import Playground
 EXPECTED_400 = "Failed to load resource: the server responded with a status of 400"
 
 
-class RegressionPage(Playground):
+class FittingPage(Playground):
     """The shared page helper (console errors, requests, polling, the server's view),
-    pointed at /regression.html."""
+    pointed at /fitting.html."""
 
     def open(self, hash_: str = "") -> None:
-        self.page.goto(f"{self.base_url}/regression.html{hash_}")
+        self.page.goto(f"{self.base_url}/fitting.html{hash_}")
         self.page.wait_for_selector("body[data-ready=true]", timeout=60_000)
         assert not self.page.locator("#status").text_content().startswith("Could not")
 
     def probe(self, key: str) -> Any:
-        return self.page.evaluate(f"window.__regression.{key}")
+        return self.page.evaluate(f"window.__fitting.{key}")
 
     def number(self, selector: str) -> float:
         return float(self.page.locator(selector).text_content().replace(",", ""))
@@ -47,17 +47,17 @@ class RegressionPage(Playground):
 
 
 @pytest.fixture
-def regression(page: Page, live_server: str) -> Iterator[RegressionPage]:
+def fitting(page: Page, live_server: str) -> Iterator[FittingPage]:
     """The page, checked for console errors when the test ends."""
-    rp = RegressionPage(page, live_server)
+    rp = FittingPage(page, live_server)
     yield rp
     errors = [e for e in rp.errors if EXPECTED_400 not in e]
     assert errors == [], "the page logged errors:\n" + "\n".join(errors)
 
 
 def test_the_mystery_equation_lands_at_w_01_b_03_and_the_curve_moves(
-        regression: RegressionPage, output_dir: Path) -> None:
-    rp = regression
+        fitting: FittingPage, output_dir: Path) -> None:
+    rp = fitting
     rp.open()
     page = rp.page
     expect(page.locator("nav a[href='/']")).to_be_visible()
@@ -84,11 +84,11 @@ def test_the_mystery_equation_lands_at_w_01_b_03_and_the_curve_moves(
     assert rp.number("#w") == pytest.approx(server["W"], abs=6e-5)
     assert rp.number("#b") == pytest.approx(server["b"], abs=6e-5)
     assert "The line: y = " in page.locator("#equation").text_content()
-    page.screenshot(path=str(output_dir / "regression-mystery.png"), full_page=True)
+    page.screenshot(path=str(output_dir / "fitting-mystery.png"), full_page=True)
 
 
-def test_a_bad_csv_row_is_named_and_the_current_run_goes_on(regression: RegressionPage) -> None:
-    rp = regression
+def test_a_bad_csv_row_is_named_and_the_current_run_goes_on(fitting: FittingPage) -> None:
+    rp = fitting
     rp.open()
     page = rp.page
     page.click(".dataset-choice[data-key=custom]")
@@ -117,8 +117,8 @@ def test_a_bad_csv_row_is_named_and_the_current_run_goes_on(regression: Regressi
 
 
 def test_normalising_the_crickets_suggests_a_larger_rate_and_maps_x(
-        regression: RegressionPage) -> None:
-    rp = regression
+        fitting: FittingPage) -> None:
+    rp = fitting
     rp.open()
     page = rp.page
     rp.lesson("crickets-raw")
@@ -137,8 +137,8 @@ def test_normalising_the_crickets_suggests_a_larger_rate_and_maps_x(
 
 
 def test_the_network_on_the_crickets_overfits_where_you_can_see_it(
-        regression: RegressionPage, output_dir: Path) -> None:
-    rp = regression
+        fitting: FittingPage, output_dir: Path) -> None:
+    rp = fitting
     rp.open()
     page = rp.page
     rp.lesson("crickets-overfit")
@@ -152,4 +152,4 @@ def test_the_network_on_the_crickets_overfits_where_you_can_see_it(
     last = points[-1]
     assert last["test"] > 1.5 * points[best]["test"], points
     assert last["train"] < 0.5 * points[best]["train"], points
-    page.screenshot(path=str(output_dir / "regression-overfit.png"), full_page=True)
+    page.screenshot(path=str(output_dir / "fitting-overfit.png"), full_page=True)
