@@ -2,6 +2,8 @@
 // input range. Axes and points change only with the data, so they are drawn once into
 // a layer; each frame copies the layer and draws the newest curve over it.
 
+import { fitCanvas } from "./canvas-size.js";
+
 const SAMPLES = 240; // x values the curve is evaluated at
 const MARGIN = { left: 56, right: 18, top: 14, bottom: 44 };
 const TRAIN = { fill: "#0877bd", stroke: "#fff" };
@@ -45,12 +47,11 @@ export class CurvePlot {
   /** @param {HTMLCanvasElement} canvas */
   constructor(canvas) {
     this.canvas = canvas;
-    this.ctx = canvas.getContext("2d");
     this.layer = document.createElement("canvas");
     this.data = { train: [], test: [], xLabel: "x", yLabel: "y" };
     this.xRange = [0, 1];
     this.yRange = [0, 1];
-    this.layerKey = "";
+    this.layerStale = true;
     this.xs = new Float32Array(SAMPLES);
   }
 
@@ -62,23 +63,12 @@ export class CurvePlot {
     this.yRange = paddedRange(all.map((p) => p[1]), 0.12);
     const [low, high] = this.xRange;
     for (let i = 0; i < SAMPLES; i++) this.xs[i] = low + ((high - low) * i) / (SAMPLES - 1);
-    this.layerKey = "";
+    this.layerStale = true;
   }
 
   /** The x values `draw` expects predictions for. */
   sampleXs() {
     return this.xs;
-  }
-
-  /** Fit the canvas to its CSS box and the device's pixel ratio; true when it changed. */
-  resize() {
-    const ratio = window.devicePixelRatio || 1;
-    const width = Math.round(this.canvas.clientWidth * ratio);
-    const height = Math.round(this.canvas.clientHeight * ratio);
-    if (this.canvas.width === width && this.canvas.height === height) return false;
-    this.canvas.width = this.layer.width = width;
-    this.canvas.height = this.layer.height = height;
-    return true;
   }
 
   geometry() {
@@ -98,13 +88,10 @@ export class CurvePlot {
     };
   }
 
-  /** Draw the layer: frame, grid, ticks, labels and points. */
+  /** Draw the layer, as large as the canvas: frame, grid, ticks, labels and points. */
   drawLayer() {
-    const ratio = window.devicePixelRatio || 1;
-    const ctx = this.layer.getContext("2d");
-    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    const { ctx } = fitCanvas(this.layer, { box: this.canvas });
     const g = this.geometry();
-    ctx.clearRect(0, 0, g.width, g.height);
     ctx.fillStyle = "#fff";
     ctx.fillRect(MARGIN.left, MARGIN.top, g.plotW, g.plotH);
     ctx.font = "11px Helvetica, Arial, sans-serif";
@@ -167,19 +154,18 @@ export class CurvePlot {
 
   /** Draw the points and, when given, the model's predictions at `sampleXs()`. */
   draw(ys) {
-    const resized = this.resize();
-    const key = `${this.canvas.width}x${this.canvas.height}`;
-    if (resized || this.layerKey !== key) {
+    const fit = fitCanvas(this.canvas);
+    if (!fit) return;
+    if (fit.resized || this.layerStale) {
       this.drawLayer();
-      this.layerKey = key;
+      this.layerStale = false;
     }
-    const { ctx } = this;
-    ctx.setTransform(1, 0, 0, 1, 0, 0);
-    ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
+    const { ctx } = fit;
+    ctx.save();
+    ctx.setTransform(1, 0, 0, 1, 0, 0); // the layer has the canvas' own pixels
     ctx.drawImage(this.layer, 0, 0);
+    ctx.restore();
     if (!ys) return;
-    const ratio = window.devicePixelRatio || 1;
-    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
     const g = this.geometry();
     ctx.save();
     ctx.beginPath();

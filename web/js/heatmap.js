@@ -1,6 +1,8 @@
 // Heat maps and data points on canvases, with the playground's colour scale:
 // orange #f59322 (-1) through light grey #e8eaeb (0) to blue #0877bd (+1).
 
+import { fitCanvas } from "./canvas-size.js";
+
 const STOPS = [
   [245, 147, 34],
   [232, 234, 235],
@@ -104,25 +106,18 @@ export function gridPoints(density, [low, high]) {
  * @param {{train: number[][], test: number[][], showTest: boolean, range: number[], radius?: number}} data
  */
 export function drawPoints(canvas, { train, test, showTest, range, radius = 3.5 }) {
-  const cssSize = canvas.clientWidth || canvas.width;
-  const ratio = window.devicePixelRatio || 1;
-  const size = Math.round(cssSize * ratio);
-  if (canvas.width !== size || canvas.height !== size) {
-    canvas.width = size;
-    canvas.height = size;
-  }
-  const ctx = canvas.getContext("2d");
-  ctx.setTransform(1, 0, 0, 1, 0, 0);
-  ctx.clearRect(0, 0, size, size);
-  ctx.scale(ratio, ratio);
+  const fit = fitCanvas(canvas);
+  if (!fit) return;
+  const { ctx, width, height } = fit;
   const [low, high] = range;
-  const scale = cssSize / (high - low);
+  const scaleX = width / (high - low);
+  const scaleY = height / (high - low);
   const plot = (points, stroke) => {
     ctx.strokeStyle = stroke;
     ctx.lineWidth = 1;
     for (const [x1, x2, label] of points) {
       ctx.beginPath();
-      ctx.arc((x1 - low) * scale, (high - x2) * scale, radius, 0, 2 * Math.PI);
+      ctx.arc((x1 - low) * scaleX, (high - x2) * scaleY, radius, 0, 2 * Math.PI);
       ctx.fillStyle = cssColor(label);
       ctx.fill();
       ctx.stroke();

@@ -7,6 +7,8 @@
 // different iterations (test accuracy is measured less often than training accuracy),
 // so these charts are their own.
 
+import { fitCanvas } from "./canvas-size.js";
+
 export const COLORS = {
   train: "#0877bd",
   test: "#f59322",
@@ -21,24 +23,6 @@ const LAYER_COLORS = [
 ];
 const FONT = '11px "Helvetica Neue", Helvetica, Arial, sans-serif';
 const MARGIN = { left: 46, right: 12, top: 8, bottom: 30 };
-
-/** Size the canvas' backing store to its CSS box; null while it is not displayed. */
-export function fitCanvas(canvas) {
-  const width = canvas.clientWidth;
-  const height = canvas.clientHeight;
-  if (width === 0 || height === 0) return null;
-  const ratio = window.devicePixelRatio || 1;
-  const w = Math.round(width * ratio);
-  const h = Math.round(height * ratio);
-  if (canvas.width !== w || canvas.height !== h) {
-    canvas.width = w;
-    canvas.height = h;
-  }
-  const ctx = canvas.getContext("2d");
-  ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
-  ctx.clearRect(0, 0, width, height);
-  return { ctx, width, height };
-}
 
 /** About `count` round tick values covering [lo, hi]. */
 export function niceTicks(lo, hi, count = 5) {
