@@ -12,7 +12,7 @@ const WASM_PATH = "/vendor/@tensorflow/tfjs-backend-wasm/dist/";
 const SOFTWARE_RENDERER = /swiftshader|llvmpipe|softpipe|software|basic render|mesa offscreen/i;
 
 /** The WebGL renderer's name (unmasked where the browser allows), or null without WebGL. */
-export function webglRenderer() {
+function webglRenderer() {
   try {
     const canvas = document.createElement("canvas");
     const gl = canvas.getContext("webgl2") || canvas.getContext("webgl");

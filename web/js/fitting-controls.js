@@ -3,10 +3,12 @@
 // They only report what the learner asked for (`onChange(key, value)`); the page
 // decides what that means (a new run, or a live change) and calls `show()` back.
 
+import { fillSelect } from "./select-options.js";
+
 const $ = (id) => document.getElementById(id);
 
 /** An example for the CSV box, clearly labelled: y = x² on a grid (a line cannot fit it). */
-export function exampleCsv() {
+function exampleCsv() {
   const rows = ["# An example: y = x² at 21 points. Paste your own pairs, or load a file.", "x,y"];
   for (let i = -10; i <= 10; i++) {
     const x = i / 5;
@@ -16,25 +18,10 @@ export function exampleCsv() {
 }
 
 /** "10" or "8, 4" → [10] or [8, 4]; null when it is not a list of whole numbers. */
-export function parseLayers(text) {
+function parseLayers(text) {
   const parts = text.split(/[\s,]+/).filter(Boolean);
   if (parts.length === 0 || !parts.every((p) => /^\d+$/.test(p))) return null;
   return parts.map(Number);
-}
-
-function formatRate(rate) {
-  return String(rate);
-}
-
-function fillSelect(select, options) {
-  select.replaceChildren(
-    ...options.map(({ key, label }) => {
-      const option = document.createElement("option");
-      option.value = String(key);
-      option.textContent = label;
-      return option;
-    }),
-  );
 }
 
 export class FittingControls {
@@ -141,7 +128,7 @@ export class FittingControls {
     if (current !== undefined && !this.rates.includes(current)) {
       this.rates = [...this.rates, current].sort((a, b) => a - b);
     }
-    fillSelect($("learningRate"), this.rates.map((r) => ({ key: r, label: formatRate(r) })));
+    fillSelect($("learningRate"), this.rates);
   }
 
   showSlider(key, value) {

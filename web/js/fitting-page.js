@@ -47,7 +47,7 @@ const page = {
 // -- numbers ----------------------------------------------------------------------------------
 
 /** Four decimals, or scientific notation for very large or very small values. */
-export function formatNumber(value) {
+function formatNumber(value) {
   if (value === null || value === undefined || !Number.isFinite(value)) return "–";
   const size = Math.abs(value);
   if (size !== 0 && (size >= 1e4 || size < 1e-3)) return value.toExponential(3);
@@ -103,7 +103,7 @@ function suggestedRate(settings) {
 }
 
 /** The request body for the current settings: only the fields that apply. */
-export function specOf(settings) {
+function specOf(settings) {
   const spec = {
     problem: "fitting",
     dataset: settings.dataset,

@@ -3,6 +3,7 @@
 // a layer; each frame copies the layer and draws the newest curve over it.
 
 import { fitCanvas } from "./canvas-size.js";
+import { niceTicks, tickLabel } from "./ticks.js";
 
 const SAMPLES = 240; // x values the curve is evaluated at
 const MARGIN = { left: 56, right: 18, top: 14, bottom: 44 };
@@ -10,28 +11,8 @@ const TRAIN = { fill: "#0877bd", stroke: "#fff" };
 const TEST = { fill: "#f59322", stroke: "#6b3d00" };
 const CURVE = "#183d4e";
 
-/** About `count` round tick values (1, 2 or 5 × a power of ten apart) covering [low, high]. */
-export function niceTicks(low, high, count = 6) {
-  const span = high - low;
-  if (!(span > 0) || !Number.isFinite(span)) return { step: 1, values: [low] };
-  const raw = span / count;
-  const power = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw) ?? 10 * power;
-  const values = [];
-  for (let v = Math.ceil(low / step) * step; v <= high + step * 1e-9; v += step) {
-    values.push(Math.abs(v) < step * 1e-9 ? 0 : v);
-  }
-  return { step, values };
-}
-
-/** A tick label with just the decimals its step needs. */
-export function tickLabel(value, step) {
-  const decimals = Math.max(0, -Math.floor(Math.log10(step) + 1e-9));
-  return value.toFixed(Math.min(decimals, 8));
-}
-
 /** [low, high] of the values, padded by `pad` of the span (a single value gets ±0.5). */
-export function paddedRange(values, pad) {
+function paddedRange(values, pad) {
   let low = Infinity;
   let high = -Infinity;
   for (const v of values) {

@@ -6,7 +6,7 @@
 
 import { fitCanvas } from "./canvas-size.js";
 import { HeatMap } from "./heatmap.js";
-import { niceTicks, tickLabel } from "./fitting-plot.js";
+import { niceTicks, tickLabel } from "./ticks.js";
 
 const DENSITY = 120; // grid samples per side
 const MAP_PIXELS = 240; // heat-map canvas pixels per side (CSS scales it)

@@ -13,7 +13,7 @@ const NUM_SHADES = 30;
 const MAP_ALPHA = 160;
 
 /** The continuous colour of a value, clamped to [-1, 1], as [r, g, b]. */
-export function colorOf(value) {
+function colorOf(value) {
   const v = Math.max(-1, Math.min(1, Number.isFinite(value) ? value : 0));
   const [a, b, t] = v < 0 ? [STOPS[0], STOPS[1], v + 1] : [STOPS[1], STOPS[2], v];
   return [0, 1, 2].map((i) => Math.round(a[i] + (b[i] - a[i]) * t));

@@ -8,7 +8,7 @@ const PIXELS = SIDE * SIDE;
 const FONT_FAMILY = '"Helvetica Neue", Helvetica, Arial, sans-serif';
 
 /** base64 → bytes. */
-export function decodeBase64(text) {
+function decodeBase64(text) {
   const binary = atob(text);
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);

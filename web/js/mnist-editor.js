@@ -4,6 +4,7 @@
 // body of POST /api/runs.
 
 import { formatCount } from "./mnist-charts.js";
+import { fillSelect } from "./select-options.js";
 
 const LAYER_LABELS = {
   dense: "Dense",
@@ -41,7 +42,7 @@ function option(value, label, selected = false) {
 }
 
 /** What the ladder says under a preset: the talk's figure, and what we add to its recipe. */
-export function presetNote(preset) {
+function presetNote(preset) {
   const note = `the talk reports ${preset.reported}`;
   return preset.spec.shift ? `${note} · + digits shifted ±${preset.spec.shift} px` : note;
 }
@@ -58,7 +59,7 @@ export function reportedAccuracy(text) {
  * linear layer batch normalisation keeps only its offset; convolutions use "same"
  * padding). Errors name what the server would reject.
  */
-export function describeLayers(layers, activation = "relu") {
+function describeLayers(layers, activation = "relu") {
   let side = 28;
   let channels = 1;
   let flat = null; // units once flattened
@@ -147,11 +148,11 @@ export class ModelEditor {
           element("span", { className: "preset-title", textContent: preset.title }),
           element("span", { className: "preset-reported", textContent: presetNote(preset) })));
     }));
-    $("activation").replaceChildren(...catalog.activations.map((a) => option(a, a)));
-    $("init").replaceChildren(...catalog.inits.map((i) => option(i, i)));
-    $("optimizer").replaceChildren(...catalog.optimizers.map((o) => option(o.key, o.label)));
-    $("add-layer-type").replaceChildren(
-      ...Object.keys(catalog.layerTypes).map((type) => option(type, LAYER_LABELS[type] ?? type)));
+    fillSelect($("activation"), catalog.activations);
+    fillSelect($("init"), catalog.inits);
+    fillSelect($("optimizer"), catalog.optimizers);
+    fillSelect($("add-layer-type"),
+      Object.keys(catalog.layerTypes).map((type) => ({ key: type, label: LAYER_LABELS[type] ?? type })));
     const limits = catalog.limits;
     const bounds = {
       "learning-rate": limits.learningRate,

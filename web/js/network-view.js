@@ -33,7 +33,7 @@ function html(tag, className, parent = null, text = null) {
   return el;
 }
 
-export function formatWeight(value) {
+function formatWeight(value) {
   return Number.isFinite(value) ? value.toFixed(3) : String(value);
 }
 

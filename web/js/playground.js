@@ -5,7 +5,7 @@
 
 import { api } from "./api.js";
 import { chooseBackend } from "./backend.js";
-import { Controls } from "./controls.js";
+import { PlaygroundControls } from "./playground-controls.js";
 import { FEATURES, featureMatrix } from "./features.js";
 import { gridPoints } from "./heatmap.js";
 import { LineChart } from "./line-chart.js";
@@ -225,7 +225,7 @@ async function main() {
   );
   page.hash = new HashHistory(catalog, (next) => applyState(next, { write: false }));
   page.state = page.hash.read();
-  page.controls = new Controls(catalog, onControl, previews);
+  page.controls = new PlaygroundControls(catalog, onControl, previews);
   page.controls.show(page.state);
   page.output = new OutputView($("heatmap"), { density: DENSITY, range: catalog.inputRange });
   page.output.setShowTest(page.state.get("showTestData"));

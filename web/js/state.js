@@ -25,7 +25,7 @@ const HASH_ORDER = [
 ];
 
 /** Keys whose change keeps the trained network (sent as a PATCH to the run). */
-export const LIVE_KEYS = Object.freeze(["learningRate", "regularizationRate"]);
+const LIVE_KEYS = Object.freeze(["learningRate", "regularizationRate"]);
 
 /**
  * @param {object} catalog  GET /api/catalog
@@ -91,7 +91,7 @@ function formatValue(value) {
 }
 
 /** The configuration, read from and written to `location.hash`. */
-export class PlaygroundState {
+class PlaygroundState {
   /** @param {object} catalog */
   constructor(catalog) {
     this.catalog = catalog;

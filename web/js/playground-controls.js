@@ -1,21 +1,11 @@
-// The page's controls, built from the server's catalogue: the top bar's pickers,
+// The playground's controls, built from the server's catalogue: the top bar's pickers,
 // the data set picker with previews, the data sliders and the display options.
 // Every change is reported as (key, value); `show(state)` sets them all.
 
 import { cssColor } from "./heatmap.js";
+import { fillSelect } from "./select-options.js";
 
 const $ = (id) => document.getElementById(id);
-
-function fillSelect(select, options) {
-  select.replaceChildren(
-    ...options.map(({ value, label }) => {
-      const option = document.createElement("option");
-      option.value = String(value);
-      option.textContent = label;
-      return option;
-    }),
-  );
-}
 
 /** Select `value`, adding it as an option when a link asks for a value the list lacks. */
 function selectValue(select, value) {
@@ -41,7 +31,7 @@ function drawPreview(canvas, points) {
   }
 }
 
-export class Controls {
+export class PlaygroundControls {
   /**
    * @param {object} catalog  GET /api/catalog
    * @param {(key: string, value: any) => void} onChange
@@ -54,15 +44,15 @@ export class Controls {
     this.problem = null;
 
     const selects = {
-      learningRate: catalog.learningRates.map((v) => ({ value: v, label: String(v) })),
-      activation: catalog.activations.map((a) => ({ value: a.key, label: a.label })),
-      regularization: catalog.regularizations.map((r) => ({ value: r.key, label: r.label })),
-      regularizationRate: catalog.regularizationRates.map((v) => ({ value: v, label: String(v) })),
-      problem: catalog.problems.map((p) => ({ value: p.key, label: p.label })),
+      learningRate: catalog.learningRates,
+      activation: catalog.activations,
+      regularization: catalog.regularizations,
+      regularizationRate: catalog.regularizationRates,
+      problem: catalog.problems,
     };
-    for (const [key, options] of Object.entries(selects)) {
+    for (const [key, entries] of Object.entries(selects)) {
       const select = $(key);
-      fillSelect(select, options);
+      fillSelect(select, entries);
       const numeric = key === "learningRate" || key === "regularizationRate";
       select.addEventListener("change", () =>
         onChange(key, numeric ? Number(select.value) : select.value),
