@@ -419,6 +419,30 @@ def test_keyboard_space_plays_and_pauses_arrow_steps_r_resets(playground: Playgr
     pg.wait_until(lambda: pg.run_id != old_id, message="R starts a fresh network")
 
 
+def test_keys_a_focused_control_uses_are_not_shortcuts(playground: Playground) -> None:
+    pg = playground
+    pg.open()
+    page = pg.page
+    run_id = pg.run_id
+    # Space ticks a focused checkbox; it does not play.
+    page.focus("#showTestData")
+    page.keyboard.press(" ")
+    expect(page.locator("#showTestData")).to_be_checked()
+    # Space on a focused feature node turns the feature on (a new run); it does not play.
+    page.focus(".node.feature[data-feature='xSquared']")
+    page.keyboard.press(" ")
+    pg.wait_until(lambda: pg.run_id != run_id, message="the run with x²")
+    assert pg.server_run()["spec"]["xSquared"] is True
+    page.wait_for_timeout(300)
+    assert pg.run_state() == "paused"
+    assert not pg.api_requests("PATCH", r"/api/runs/.*")  # nothing asked to play
+    # → moves a focused slider; it does not step.
+    page.focus("#noise")
+    page.keyboard.press("ArrowRight")
+    expect(page.locator("#noise")).to_have_value("5")
+    assert not pg.api_requests("POST", r"/api/runs/.*/step")
+
+
 def test_the_page_stacks_its_columns_at_375_pixels(playground: Playground) -> None:
     pg = playground
     pg.page.set_viewport_size({"width": 375, "height": 800})

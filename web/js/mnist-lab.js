@@ -502,7 +502,7 @@ async function init() {
   for (const button of document.querySelectorAll(".view-button")) {
     button.addEventListener("click", () => setView(button.dataset.view));
   }
-  bindKeys(document, { onView: setView, onTogglePause: togglePause });
+  bindKeys({ onView: setView, onTogglePause: togglePause });
   new ResizeObserver(markDirty).observe($("panels"));
   new ResizeObserver(() => {
     lab.views.weightMaps.dirty = true;
