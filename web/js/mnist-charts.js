@@ -8,6 +8,7 @@
 // so these charts are their own.
 
 import { fitCanvas } from "./canvas-size.js";
+import { formatCount } from "./number-format.js";
 import { niceTicks, tickLabel } from "./ticks.js";
 
 export const COLORS = {
@@ -24,10 +25,6 @@ const LAYER_COLORS = [
 ];
 const FONT = '11px "Helvetica Neue", Helvetica, Arial, sans-serif';
 const MARGIN = { left: 46, right: 12, top: 8, bottom: 30 };
-
-export function formatCount(n) {
-  return Math.round(n).toLocaleString("en-US");
-}
 
 function formatIteration(n) {
   return n >= 10000 ? `${Math.round(n / 1000)}k` : formatCount(n);

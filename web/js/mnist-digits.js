@@ -1,7 +1,7 @@
 // Digits, weight maps and the confusion matrix: the lab's image-like views.
 
 import { fitCanvas } from "./canvas-size.js";
-import { formatCount } from "./mnist-charts.js";
+import { formatCount } from "./number-format.js";
 
 const SIDE = 28;
 const PIXELS = SIDE * SIDE;

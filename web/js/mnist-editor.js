@@ -3,7 +3,8 @@
 // shifted training digits, batch size, epoch budget, training images). It produces the
 // body of POST /api/runs.
 
-import { formatCount } from "./mnist-charts.js";
+import { formatCount } from "./number-format.js";
+import { describeLayers } from "./mnist-layers.js";
 import { fillSelect } from "./select-options.js";
 
 const LAYER_LABELS = {
@@ -51,66 +52,6 @@ function presetNote(preset) {
 export function reportedAccuracy(text) {
   const match = /(\d+(?:\.\d+)?)\s*%/.exec(text ?? "");
   return match ? Number(match[1]) / 100 : null;
-}
-
-/**
- * Each layer's output shape and trainable parameters, as Keras builds the model (dense
- * and conv layers followed by batch normalisation have no bias, and after a ReLU or
- * linear layer batch normalisation keeps only its offset; convolutions use "same"
- * padding). Errors name what the server would reject.
- */
-function describeLayers(layers, activation = "relu") {
-  let side = 28;
-  let channels = 1;
-  let flat = null; // units once flattened
-  let total = 0;
-  const rows = layers.map((layer, i) => {
-    const next = layers[i + 1];
-    const bias = next?.type === "batchnorm" ? 0 : 1;
-    let params = 0;
-    let error = null;
-    switch (layer.type) {
-      case "dense": {
-        const inputs = flat ?? side * side * channels;
-        params = inputs * layer.units + bias * layer.units;
-        flat = layer.units;
-        break;
-      }
-      case "conv":
-        if (flat !== null) {
-          error = "a convolution cannot follow a dense layer";
-          break;
-        }
-        params = layer.kernel * layer.kernel * channels * layer.filters + bias * layer.filters;
-        side = Math.ceil(side / layer.stride);
-        channels = layer.filters;
-        break;
-      case "maxpool":
-        if (flat !== null) {
-          error = "max-pooling cannot follow a dense layer";
-          break;
-        }
-        side = Math.floor(side / layer.size);
-        if (side < 1) error = "the image has shrunk below 1×1 pixel";
-        break;
-      case "batchnorm": {
-        const previous = layers[i - 1];
-        if (previous?.type !== "dense" && previous?.type !== "conv") {
-          error = "batch normalisation follows a dense or conv layer";
-        }
-        const offsetOnly = ["relu", "linear"].includes(previous?.activation ?? activation);
-        params = (offsetOnly ? 1 : 2) * (flat ?? channels);
-        break;
-      }
-      default:
-        break;
-    }
-    total += params;
-    const shape = flat !== null ? `${flat}` : `${side}×${side}×${channels}`;
-    return { shape, params, error };
-  });
-  total += (flat ?? side * side * channels) * 10 + 10;
-  return { rows, total };
 }
 
 export class ModelEditor {

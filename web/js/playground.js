@@ -145,11 +145,16 @@ function onToggleFeature(key) {
   applyState(page.state.with({ [key]: on }));
 }
 
+/** Set one weight ({kind: "weight", layer, input, unit}) or bias ({kind: "bias", layer, unit}). */
 async function onEdit(target, value) {
   const { session } = page.control;
   if (!session.id) return;
+  const { layer, input, unit } = target;
+  const change = target.kind === "weight"
+    ? { weights: [{ layer, input, unit, value }] }
+    : { biases: [{ layer, unit, value }] };
   try {
-    await session.edit(target, value);
+    await session.patch(change);
   } catch (error) {
     page.status.error("Could not change the value", error);
   }

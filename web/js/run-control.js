@@ -35,7 +35,7 @@ export class RunControl {
     this.page = page;
     this.keyHint = key ? ` (${key})` : "";
     this.model = null;
-    this.token = 0;
+    this.starts = 0;
     this.session = new RunSession({
       onStatus: (state, epoch) => {
         this.showState(state);
@@ -54,42 +54,28 @@ export class RunControl {
 
   /** Start a new run (paused, unless `play`) for the page's spec; a newer start wins. */
   async start({ play = false } = {}) {
-    const token = ++this.token;
+    const start = ++this.starts;
     document.body.classList.add("loading");
     this.status.set("message", "");
     try {
-      const { run, summary } = await RunSession.create(this.page.spec());
-      if (token !== this.token) {
-        api.deleteRun(run.id).catch(() => {});
-        return;
-      }
-      let model;
-      try {
-        model = await this.page.load(run);
-      } catch (error) {
-        api.deleteRun(run.id).catch(() => {});
-        throw error;
-      }
-      if (token !== this.token) {
-        model.dispose();
-        api.deleteRun(run.id).catch(() => {});
-        return;
-      }
-      this.model?.dispose();
+      const opened = await this.session.open(this.page.spec(), { prepare: (run) => this.page.load(run) });
+      if (!opened) return;
+      const { run, summary, prepared: model } = opened;
+      const previous = this.model;
       this.model = model;
-      this.session.attach(run, summary);
       this.page.show(run, summary, model);
+      previous?.dispose();
       this.showState(summary.state);
       $("download").href = api.exportUrl(run.id);
       $("download").classList.remove("disabled");
       await this.page.sync?.(summary);
       if (play) await this.setPlaying(true);
     } catch (error) {
-      if (token !== this.token) return;
+      if (start !== this.starts) return;
       if (this.page.failed) this.page.failed(error);
       else this.status.error("Could not start a run", error);
     } finally {
-      if (token === this.token) document.body.classList.remove("loading");
+      if (start === this.starts) document.body.classList.remove("loading");
     }
   }
 
@@ -135,7 +121,7 @@ export class RunControl {
     try {
       if (session.state === "running") await this.setPlaying(false);
       const summary = await session.step();
-      this.page.progress(summary.epoch, summary.trainLoss, summary.testLoss);
+      if (summary) this.page.progress(summary.epoch, summary.trainLoss, summary.testLoss);
     } catch (error) {
       this.status.error("Could not step", error);
     }
