@@ -27,8 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from waitress.server import create_server
 
 from server.app import create_app, shutdown
-from server.catalog import DEFAULTS
 from server.config import Config
+from server.problems.playground.choices import DEFAULTS
 
 KEYS = [*DEFAULTS, "seed", "problem", "preset", "layers", "epochs", "trainImages",
         "optimizer", "model", "state", "weights", "biases", "", "__proto__"]

@@ -36,9 +36,9 @@ from waitress.server import create_server  # noqa: E402
 
 from server.app import create_app, shutdown  # noqa: E402
 from server.config import Config  # noqa: E402
-from server.mnist.data import load_mnist  # noqa: E402
-from server.mnist.models import PRESETS, build_model, build_optimizer  # noqa: E402
-from server.mnist.spec import parse_mnist_spec  # noqa: E402
+from server.problems.mnist.data import load_mnist  # noqa: E402
+from server.problems.mnist.models import PRESETS, build_model, build_optimizer  # noqa: E402
+from server.problems.mnist.spec import parse_mnist_spec  # noqa: E402
 from tests.sse import SSEStream, call  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "mnist.npz"
@@ -104,9 +104,10 @@ def through_the_api(base: str, preset: str, epochs: int, images: int | None = No
     stream.close()
     summary = call(base, "GET", f"/api/runs/{run['id']}")
     call(base, "DELETE", f"/api/runs/{run['id']}")
-    batches = summary["batch"] - (trained_from or (0, 0))[1]
-    best = max(best, summary["testAccuracy"])  # the closing evaluation may be coalesced away
-    return summary["testAccuracy"], best, elapsed / batches * (55_000 // 100)
+    batches = summary["metrics"]["batch"] - (trained_from or (0, 0))[1]
+    # The closing evaluation may be coalesced away in the stream: the summary has it.
+    best = max(best, summary["metrics"]["testAccuracy"])
+    return summary["metrics"]["testAccuracy"], best, elapsed / batches * (55_000 // 100)
 
 
 def steady_epoch_through_the_api(base: str, preset: str,
@@ -121,7 +122,7 @@ def steady_epoch_through_the_api(base: str, preset: str,
                                           **(overrides or {})})
     stream = SSEStream(f"{base}/api/runs/{run['id']}/events", timeout=900)
     watcher = PageLikeWatcher(base, run["id"])
-    steps = call(base, "GET", f"/api/runs/{run['id']}")["stepsPerEpoch"]
+    steps = call(base, "GET", f"/api/runs/{run['id']}")["setup"]["stepsPerEpoch"]
     marks: list[tuple[float, int, float]] = []
     for event in stream:
         if event.kind == "metrics" and event.data["batch"]:

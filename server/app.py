@@ -10,15 +10,14 @@ from flask import Flask, Response
 
 from server.api import catalog_api, health_api, pages, runs_api
 from server.api.errors import register_error_handlers
-from server.catalog import DEFAULTS, OUTPUT_ACTIVATION
 from server.config import Config
-from server.engine import Architecture, TrainerPool, capacity_for
-from server.events import StreamSlots
-from server.jobs import JobContext, restore_runs
-from server.mnist.data import MnistSource
-from server.run_models import RunModels
-from server.runs import RunRegistry
-from server.store import RunStore
+from server.problem import JobContext
+from server.problems import make_job
+from server.runs.events import StreamSlots
+from server.runs.models import RunModels
+from server.runs.run import Job, RunRegistry
+from server.runs.store import RunRecord, RunStore
+from server.training.engine import TrainerPool
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -42,16 +41,22 @@ def create_app(config: Config | None = None) -> Flask:
     )
     pool = TrainerPool()
     store = RunStore(config.data_dir)
+    context = JobContext(config, pool)
+
+    def job_for_record(record: RunRecord) -> tuple[str, Job]:
+        """A saved run's job, made from its spec exactly as a request's would be."""
+        problem, _, job = make_job(record.spec, context)
+        return problem.key, job
+
     registry = RunRegistry(idle_timeout_s=config.idle_timeout_s, store=store,
-                           max_training=config.max_training_runs)
+                           max_training=config.max_training_runs, max_runs=config.max_runs,
+                           job_for_record=job_for_record)
     app.extensions["trainer_pool"] = pool
     app.extensions["runs"] = registry
     app.extensions["run_models"] = RunModels()
-    app.extensions["mnist"] = MnistSource(config.mnist_path)
-    app.extensions["job_context"] = JobContext(config, pool, app.extensions["mnist"])
+    app.extensions["job_context"] = context
     app.extensions["store"] = store
     app.extensions["stream_slots"] = StreamSlots(config.max_streams)
-    restore_runs(store, registry, app.extensions["job_context"])
     atexit.register(lambda: shutdown(app))
 
     register_error_handlers(app)
@@ -67,14 +72,10 @@ def create_app(config: Config | None = None) -> Flask:
         return response
 
     if config.warm_up:
-        default = Architecture(
-            num_inputs=2,
-            hidden_layers=tuple(DEFAULTS["networkShape"]),
-            activation=DEFAULTS["activation"],
-            output_activation=OUTPUT_ACTIVATION[DEFAULTS["problem"]],
-            capacity=capacity_for(0),
-        )
-        warm_up = threading.Thread(target=pool.warm, args=(default,), name="warm-up", daemon=True)
+        # The default network's trainer, compiled before the first learner presses play.
+        _, _, default_job = make_job({"seed": "warm-up"}, app.extensions["job_context"])
+        warm_up = threading.Thread(target=pool.warm, args=(default_job.architecture,),
+                                   name="warm-up", daemon=True)
         warm_up.start()
         app.extensions["warm_up"] = warm_up
     return app

@@ -29,6 +29,9 @@ def _parser() -> argparse.ArgumentParser:
                        help="an mnist.npz (default $TF_PLAYGROUND_MNIST, else Keras' download)")
     serve.add_argument("--max-training-runs", type=int, default=2 * (os.cpu_count() or 1),
                        help="runs training at once (default 2 × cores); past it, 429")
+    serve.add_argument("--max-runs", type=int, default=300,
+                       help="runs kept in memory (default 300); older ended or unwatched "
+                            "paused runs wait in the store; past it, 429")
     serve.add_argument("--max-streams", type=int, default=256,
                        help="open event streams at once; past it, 429")
     serve.add_argument("--threads", type=int, default=0,
@@ -62,6 +65,7 @@ def main(argv: list[str] | None = None) -> int:
             server_threads=args.threads,
             max_training_runs=args.max_training_runs,
             max_streams=args.max_streams,
+            max_runs=args.max_runs,
             mnist_path=args.mnist,
         )
         config.data_dir.mkdir(parents=True, exist_ok=True)

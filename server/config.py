@@ -37,6 +37,9 @@ class Config:
     max_snapshot_rate: float = 30.0
     # Runs training at once; past it, new runs and resumes get 429.
     max_training_runs: int = field(default_factory=lambda: 2 * (os.cpu_count() or 1))
+    # Runs kept in memory; past it the oldest ended (then unwatched paused) runs wait in
+    # the store, listed and brought back when asked for; when none can, a new run gets 429.
+    max_runs: int = 300
     # Open event streams at once; past it, 429. Each holds one server thread.
     max_streams: int = 256
     # Worker threads of the WSGI server: every stream's, plus some for everything else.
@@ -55,5 +58,5 @@ class Config:
             raise ValueError(f"max_hidden_layers must be 0..{HARD_MAX_HIDDEN_LAYERS}")
         if not 1 <= self.max_neurons <= HARD_MAX_NEURONS:
             raise ValueError(f"max_neurons must be 1..{HARD_MAX_NEURONS}")
-        if self.max_training_runs < 1 or self.max_streams < 1:
-            raise ValueError("max_training_runs and max_streams must be at least 1")
+        if self.max_training_runs < 1 or self.max_streams < 1 or self.max_runs < 1:
+            raise ValueError("max_training_runs, max_streams and max_runs must be at least 1")

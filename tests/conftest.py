@@ -6,10 +6,13 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before TensorFlow loads: quiet C++ logs
 
+import functools
+import socket
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -18,17 +21,81 @@ from waitress.server import create_server
 from server.app import create_app, shutdown
 from server.cli import waitress_options
 from server.config import Config
+from server.problems.mnist.data import ENV_VAR, Mnist, MnistSource, MnistUnavailableError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # Tests, benchmarks and CI use the shared copy (Keras' hash check rejects it: np.load only).
 MNIST_PATH = REPO_ROOT.parent / "shared" / "data" / "mnist.npz"
+MNIST_MISSING = (f"MNIST tests need mnist.npz: put it at {MNIST_PATH} or set "
+                 f"{ENV_VAR}=/path/to/mnist.npz")
+# Keras' download with no network must fail in seconds (each connect and read is bounded;
+# a download that is slow but moving is not).
+DOWNLOAD_TIMEOUT_S = 15.0
+
+
+def local_mnist() -> Path | None:
+    """The mnist.npz the tests hand the server: `$TF_PLAYGROUND_MNIST`, else the shared copy
+    beside the repository when it is there; None leaves it to Keras (cache or download)."""
+    if chosen := os.environ.get(ENV_VAR):
+        return Path(chosen)
+    return MNIST_PATH if MNIST_PATH.exists() else None
+
+
+@functools.cache
+def find_mnist() -> Mnist | str:
+    """MNIST loaded by the server's own loader (`MnistSource`: a path, else
+    `$TF_PLAYGROUND_MNIST`, else Keras), or why it could not be; tried once a session."""
+    path = local_mnist()
+    previous = socket.getdefaulttimeout()
+    if path is None:  # Keras' cache or download: the only case with sockets
+        socket.setdefaulttimeout(DOWNLOAD_TIMEOUT_S)
+    try:
+        return MnistSource(path).get()
+    except MnistUnavailableError as error:
+        cause = error.__cause__ or error
+        return f"{MNIST_MISSING} ({type(cause).__name__}: {str(cause)[:200]})"
+    finally:
+        socket.setdefaulttimeout(previous)
+
+
+@pytest.fixture(scope="session")
+def mnist() -> Mnist:
+    """MNIST for the tests that need it (ask for it, or mark a test
+    `@pytest.mark.usefixtures("mnist")` when only the server needs the data): such tests
+    are skipped, saying how to provide the file, when there is none."""
+    found = find_mnist()
+    if isinstance(found, str):
+        pytest.skip(found)
+    return found
+
+
+@pytest.fixture(scope="session")
+def mnist_npz(mnist: Mnist, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An mnist.npz file of those data: the file they came from, or (when Keras downloaded
+    them) the same arrays written under the session's temporary directory."""
+    if Path(mnist.source).is_file():
+        return Path(mnist.source)
+    path = tmp_path_factory.mktemp("mnist") / "mnist.npz"
+    np.savez(path, x_train=np.concatenate([mnist.x_train, mnist.x_validation]),
+             y_train=np.concatenate([mnist.y_train, mnist.y_validation]),
+             x_test=mnist.x_test, y_test=mnist.y_test)
+    return path
+
+
+def server_mnist_path() -> Path | None:
+    """What the test server is configured with: the local file; else None (Keras' copy) when
+    Keras has it; else the absent shared path, so an MNIST request is a 400 at once instead
+    of a network attempt each time."""
+    if (path := local_mnist()) is not None:
+        return path
+    return None if isinstance(find_mnist(), Mnist) else MNIST_PATH
 
 
 @pytest.fixture(scope="session")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     """The application under test; its trainer pool stays warm across tests."""
     config = Config(data_dir=tmp_path_factory.mktemp("data"), heartbeat_s=1.0,
-                    mnist_path=MNIST_PATH)
+                    mnist_path=server_mnist_path())
     application = create_app(config)
     yield application
     shutdown(application)

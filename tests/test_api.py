@@ -7,13 +7,14 @@ import json
 import time
 import zipfile
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 from flask.testing import FlaskClient
 
-from server.datasets import generate
+from server.problems.playground.datasets import generate
 
 
 def _wait(condition: Callable[[], Any], timeout: float = 30.0) -> Any:
@@ -36,7 +37,11 @@ def _get(client: FlaskClient, run_id: str) -> dict[str, Any]:
 
 
 def test_catalog_publishes_choices_limits_and_the_playground_defaults(client: FlaskClient) -> None:
-    catalog = client.get("/api/catalog").get_json()
+    document = client.get("/api/catalog").get_json()
+    assert [(p["key"], p["page"]) for p in document["problems"]] == [
+        ("playground", "/"), ("fitting", "/fitting.html"), ("mnist", "/mnist.html")]
+    catalog = document["playground"]
+    assert [p["key"] for p in catalog["problemTypes"]] == ["classification", "regression"]
     assert [d["key"] for d in catalog["datasets"]["classification"]] == [
         "circle", "xor", "gauss", "spiral"]
     assert [d["key"] for d in catalog["datasets"]["regression"]] == ["reg-plane", "reg-gauss"]
@@ -59,10 +64,10 @@ def test_catalog_publishes_choices_limits_and_the_playground_defaults(client: Fl
 def test_create_returns_the_points_of_the_seeded_data_set(client: FlaskClient) -> None:
     run = _create(client, dataset="spiral", noise=20, percTrainData=30, seed="0.59")
     split = generate("spiral", 20, 30, "0.59")
-    assert np.array_equal(np.array(run["train"]), split.train)
-    assert np.array_equal(np.array(run["test"]), split.test)
+    assert np.array_equal(np.array(run["setup"]["train"]), split.train)
+    assert np.array_equal(np.array(run["setup"]["test"]), split.test)
     assert run["spec"]["seed"] == "0.59" and run["spec"]["networkShape"] == [4, 2]
-    assert run["features"] == ["x", "y"] and run["state"] == "running"
+    assert run["setup"]["features"] == ["x", "y"] and run["state"] == "running"
     assert run["modelUrl"] == f"/api/runs/{run['id']}/model.json"
     assert len(run["id"]) >= 22  # ≥ 128 random bits, url-safe
 
@@ -71,8 +76,8 @@ def test_a_seed_is_chosen_when_left_out_and_regression_uses_regdataset(client: F
     run = _create(client, problem="regression", regDataset="reg-gauss", percTrainData=90)
     seed = run["spec"]["seed"]
     assert isinstance(seed, str) and seed
-    assert len(run["train"]) == 1080 and len(run["test"]) == 120
-    assert np.array_equal(np.array(run["train"]), generate("reg-gauss", 0, 90, seed).train)
+    assert len(run["setup"]["train"]) == 1080 and len(run["setup"]["test"]) == 120
+    assert np.array_equal(np.array(run["setup"]["train"]), generate("reg-gauss", 0, 90, seed).train)
 
 
 def test_the_run_trains_and_its_loss_falls(client: FlaskClient) -> None:
@@ -80,19 +85,27 @@ def test_the_run_trains_and_its_loss_falls(client: FlaskClient) -> None:
     # (the default x, y network lands in a poor minimum about once in 60 starts).
     run = _create(client, seed="0.3", xSquared=True, ySquared=True)
     state = _wait(lambda: (s := _get(client, run["id"]))["epoch"] >= 300 and s)
-    assert state["testLoss"] < 0.05
+    assert state["metrics"]["testLoss"] < 0.05
     assert client.get("/api/runs").get_json()["runs"][0]["id"] == run["id"]
 
 
-def test_pause_then_step_trains_exactly_one_epoch(client: FlaskClient) -> None:
+def test_pause_then_step_trains_exactly_one_epoch(client: FlaskClient, app: Any) -> None:
     run = _create(client)
     paused = client.patch(f"/api/runs/{run['id']}", json={"state": "paused"}).get_json()
     assert paused["state"] == "paused"
-    time.sleep(0.2)
+    events = app.extensions["runs"].get(run["id"]).events
+    status = events.since(0)[-1]  # the pause is the last event: nothing trained after it
+    assert status.kind == "status" and status.data == {"state": "paused", "epoch": paused["epoch"]}
     assert _get(client, run["id"])["epoch"] == paused["epoch"]
     stepped = client.post(f"/api/runs/{run['id']}/step").get_json()
     assert stepped["epoch"] == paused["epoch"] + 1
+    # Every chunk of training publishes a snapshot: the step's is the only event since the pause.
+    [snapshot] = events.since(status.id)
+    assert snapshot.id == status.id + 1 and snapshot.kind == "snapshot"
+    assert snapshot.data["epoch"] == paused["epoch"] + 1
     assert client.post(f"/api/runs/{run['id']}/step").get_json()["epoch"] == paused["epoch"] + 2
+    assert [(e.id, e.data["epoch"]) for e in events.since(status.id)] == [
+        (status.id + 2, paused["epoch"] + 2)]
     resumed = client.patch(f"/api/runs/{run['id']}", json={"state": "running"}).get_json()
     assert resumed["state"] == "running"
     _wait(lambda: _get(client, run["id"])["epoch"] > paused["epoch"] + 2)
@@ -111,7 +124,8 @@ def test_learning_rate_change_keeps_the_trained_weights(client: FlaskClient, app
     before = registry.get(run["id"]).job.latest_weights()[1]
     changed = client.patch(f"/api/runs/{run['id']}",
                            json={"learningRate": 0.3, "regularizationRate": 0.01}).get_json()
-    assert changed["learningRate"] == 0.3 and changed["regularizationRate"] == 0.01
+    assert changed["metrics"]["learningRate"] == 0.3
+    assert changed["metrics"]["regularizationRate"] == 0.01
     assert changed["epoch"] == paused["epoch"]
     after = registry.get(run["id"]).job.latest_weights()[1]
     for a, b in zip(before, after, strict=True):
@@ -155,7 +169,7 @@ def test_model_json_is_the_tfjs_layers_format_with_its_weights(client: FlaskClie
     assert client.get(f"/api/runs/{run['id']}/other.bin").status_code == 404
 
 
-def test_export_zip_holds_model_keras_and_metadata(client: FlaskClient) -> None:
+def test_export_zip_holds_model_keras_and_metadata(client: FlaskClient, tmp_path: Path) -> None:
     import keras
 
     run = _create(client, seed="0.2")
@@ -169,15 +183,14 @@ def test_export_zip_holds_model_keras_and_metadata(client: FlaskClient) -> None:
     summary = _get(client, run["id"])
     assert metadata["spec"]["seed"] == "0.2" and metadata["features"] == ["x", "y"]
     assert metadata["inputRange"] == [-6.0, 6.0] and metadata["epoch"] == summary["epoch"]
-    assert metadata["testLoss"] == pytest.approx(summary["testLoss"])
-    path = f"/tmp/export-{run['id']}.keras"
-    with open(path, "wb") as file:
-        file.write(archive.read("model.keras"))
+    assert metadata["testLoss"] == pytest.approx(summary["metrics"]["testLoss"])
+    path = tmp_path / "model.keras"
+    path.write_bytes(archive.read("model.keras"))
     model = keras.models.load_model(path)
-    test = np.array(run["test"])
+    test = np.array(run["setup"]["test"])
     prediction = model.predict(test[:, :2].astype(np.float32), verbose=0)[:, 0]
     assert np.mean(0.5 * (prediction - test[:, 2]) ** 2) == pytest.approx(
-        summary["testLoss"], rel=1e-4)
+        summary["metrics"]["testLoss"], rel=1e-4)
 
 
 BAD_SPECS = [
@@ -256,7 +269,7 @@ def test_bad_patches_are_400_and_change_nothing(client: FlaskClient, patch: dict
     run = _create(client)
     response = client.patch(f"/api/runs/{run['id']}", json=patch)
     assert response.status_code == 400 and response.get_json()["field"] == field
-    assert _get(client, run["id"])["learningRate"] == 0.03
+    assert _get(client, run["id"])["metrics"]["learningRate"] == 0.03
 
 
 def test_unknown_run_ids_are_404_on_every_route(client: FlaskClient) -> None:
@@ -288,7 +301,10 @@ def test_a_nan_loss_marks_the_run_diverged_and_the_server_stays_healthy(
         client: FlaskClient) -> None:
     run = _create(client, problem="regression", learningRate=10, activation="relu")
     final = _wait(lambda: (s := _get(client, run["id"]))["state"] == "diverged" and s)
-    assert final["trainLoss"] is None or not np.isfinite(final["trainLoss"])
+    # The summary reports the blown-up loss itself (NaN or ±inf; never None: the job always
+    # has losses once it has trained).
+    loss = final["metrics"]["trainLoss"]
+    assert isinstance(loss, float) and not np.isfinite(loss)
     patch = client.patch(f"/api/runs/{run['id']}", json={"state": "running"})
     assert patch.status_code == 409
     assert client.get(f"/api/runs/{run['id']}/model.json").status_code == 200
@@ -329,14 +345,20 @@ def test_a_failure_in_training_stops_the_run_with_the_reason(client: FlaskClient
     def broken(*, single_step: bool) -> Any:
         raise RuntimeError("out of memory")
 
+    paused = _get(client, run["id"])
     live.job.train = broken
+    # The step is taken by the paused training thread, fails there, and is released by it:
+    # the answer comes once the run has stopped.
     response = client.post(f"/api/runs/{run['id']}/step")
-    assert response.status_code in (200, 409)
-    final = _wait(lambda: (s := _get(client, run["id"]))["state"] == "stopped" and s)
+    assert response.status_code == 200
+    assert response.get_json()["state"] == "stopped"
+    final = _get(client, run["id"])
+    assert final["state"] == "stopped" and final["epoch"] == paused["epoch"]  # nothing trained
     statuses = [e.data for e in live.events.since(0) if e.kind == "status"]
-    assert "out of memory" in statuses[-1]["error"]
+    assert statuses[-1] == {"state": "stopped", "epoch": paused["epoch"],
+                            "error": "training failed: out of memory"}
     assert client.get(f"/api/runs/{run['id']}/export.zip").status_code == 200
-    assert final["epoch"] >= 0
+    assert client.post(f"/api/runs/{run['id']}/step").status_code == 409  # it has ended
 
 
 def test_a_run_can_be_created_paused_with_its_untrained_network(client: FlaskClient,
@@ -345,10 +367,14 @@ def test_a_run_can_be_created_paused_with_its_untrained_network(client: FlaskCli
     assert response.status_code == 201 and response.get_json()["state"] == "paused"
     run_id = response.get_json()["id"]
     live = app.extensions["runs"].get(run_id)
-    _wait(lambda: live.events.latest("snapshot"))
-    time.sleep(0.3)
+    first = _wait(lambda: live.events.latest("snapshot"))
+    # The log: the paused status, then the untrained network's snapshot, and nothing else.
+    assert [(e.kind, e.data["epoch"]) for e in live.events.since(0)] == [
+        ("status", 0), ("snapshot", 0)]
+    assert live.events.since(0)[0].data["state"] == "paused"
     assert _get(client, run_id)["epoch"] == 0
-    assert live.events.latest("snapshot").data["epoch"] == 0
     assert client.post(f"/api/runs/{run_id}/step").get_json()["epoch"] == 1
+    # The step's snapshot is the very next event: no training happened before it.
+    assert [(e.id, e.data["epoch"]) for e in live.events.since(first.id)] == [(first.id + 1, 1)]
     bad = client.post("/api/runs?state=stopped", json={})
     assert bad.status_code == 400 and bad.get_json()["field"] == "state"

@@ -17,8 +17,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from server.datasets import DATASETS, Split, generate, generate_points, new_seed
-from server.seeded_random import SeededRandom
+from server.problems.playground.datasets import DATASETS, Split, generate, generate_points
+from server.problems.playground.seeded_random import SeededRandom
+from server.values import new_seed
 
 REPO = Path(__file__).resolve().parents[1]
 NODE_DIR = REPO / "tests" / "node"

@@ -7,15 +7,16 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from server.datasets import generate
-from server.engine import Architecture, EpochTrainer, TrainerPool, capacity_for
-from server.features import feature_matrix
-from server.network import build_playground_model, initial_weights
+from server.problems.playground.datasets import generate
+from server.problems.playground.features import feature_matrix
+from server.training.dense import build_dense_model, initial_weights
+from server.training.engine import Architecture, EpochTrainer, TrainerPool, capacity_for
 
 
 def _trainer(features: list[str], shape: tuple[int, ...], activation: str = "tanh",
              output: str = "tanh") -> EpochTrainer:
-    return EpochTrainer(Architecture(len(features), shape, activation, output, capacity_for(0)))
+    return EpochTrainer(Architecture(len(features), shape, activation, output, capacity_for(0),
+                                     batch_capacity=30))
 
 
 def _load(trainer: EpochTrainer, dataset: str, features: list[str], batch_size: int,
@@ -31,7 +32,7 @@ def _reference_epochs(weights: list[np.ndarray], x: np.ndarray, y: np.ndarray, b
                       lr: float, l1: float, l2: float, epochs: int) -> list[np.ndarray]:
     """The obvious eager loop: one GradientTape and one SGD update per batch, in order."""
     hidden = [w.shape[1] for w in weights[0:-2:2]]
-    model = build_playground_model(x.shape[1], hidden, "tanh", "tanh")
+    model = build_dense_model(x.shape[1], hidden, "tanh", "tanh")
     model.set_weights(weights)
     optimizer = keras.optimizers.SGD(learning_rate=lr)
     for _ in range(epochs):

@@ -109,7 +109,10 @@ def test_a_stalled_client_slows_neither_training_nor_other_clients(
     stalled.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     stalled.sendall(f"GET /api/runs/{run['id']}/events HTTP/1.1\r\nHost: x\r\n\r\n".encode())
     try:
-        time.sleep(1.0)  # the stalled client reads nothing from here on
+        # The server is streaming to it (peeking leaves the bytes unread): from here on the
+        # stalled client reads nothing and falls behind.
+        stalled.settimeout(30)
+        assert stalled.recv(15, socket.MSG_PEEK | socket.MSG_WAITALL) == b"HTTP/1.1 200 OK"
         stream = SSEStream(events_url(live_server, run))
         stream.take(2)
         start = call(live_server, "GET", f"/api/runs/{run['id']}")["epoch"]

@@ -16,8 +16,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from server.datasets import generate
-from server.features import FEATURE_KEYS, FEATURES, feature_matrix, selected_features
+from server.problems.playground.datasets import generate
+from server.problems.playground.features import (
+    FEATURE_KEYS,
+    FEATURES,
+    feature_matrix,
+    selected_features,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 TWIN = REPO / "tests" / "node" / "features_twin.mjs"
@@ -46,7 +51,7 @@ def random_points() -> np.ndarray:
 
 
 def by_formula(points: np.ndarray) -> dict[str, np.ndarray]:
-    """The seven features written out independently of server.features."""
+    """The seven features written out independently of server.problems.playground.features."""
     x1, x2 = points[:, 0], points[:, 1]
     return {
         "x": x1,

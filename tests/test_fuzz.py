@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from server.catalog import DEFAULTS
+from server.problems.playground.choices import DEFAULTS
 
 SPEC_KEYS = [*DEFAULTS, "seed", "preset", "layers", "epochs", "trainImages", "optimizer",
              "dataset", "model", "bogus", ""]

@@ -18,11 +18,11 @@ from flask.testing import FlaskClient
 from keras import layers
 
 from exporter.tfjs import write_tfjs
-from server.mnist.data import ENV_VAR, MnistUnavailableError, load_mnist
-from server.mnist.models import PRESETS, DecayToFloor, build_model, build_optimizer
-from server.mnist.spec import parse_mnist_spec
-from server.mnist.trainer import MnistTrainer
-from tests.conftest import MNIST_PATH, REPO_ROOT
+from server.problems.mnist.data import ENV_VAR, MnistUnavailableError, load_mnist
+from server.problems.mnist.models import PRESETS, DecayToFloor, build_model, build_optimizer
+from server.problems.mnist.spec import parse_mnist_spec
+from server.problems.mnist.trainer import MnistTrainer
+from tests.conftest import REPO_ROOT, Mnist
 
 
 def _wait(client: FlaskClient, run_id: str, state: str, timeout: float = 120) -> dict[str, Any]:
@@ -38,17 +38,18 @@ def _wait(client: FlaskClient, run_id: str, state: str, timeout: float = 120) ->
 # -- data ---------------------------------------------------------------------------------
 
 
-def test_loader_reads_a_path_and_splits_as_the_workshop() -> None:
-    data = load_mnist(MNIST_PATH)
+def test_loader_reads_a_path_and_splits_as_the_workshop(mnist_npz: Path) -> None:
+    data = load_mnist(mnist_npz)
     assert data.x_train.shape == (55_000, 28, 28) and data.x_validation.shape == (5_000, 28, 28)
     assert data.x_test.shape == (10_000, 28, 28) and data.x_train.dtype == np.uint8
     assert np.bincount(data.y_test).tolist() == [
         980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
 
 
-def test_loader_takes_the_environment_variable(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(ENV_VAR, str(MNIST_PATH))
-    assert load_mnist().source == str(MNIST_PATH)
+def test_loader_takes_the_environment_variable(monkeypatch: pytest.MonkeyPatch,
+                                              mnist_npz: Path) -> None:
+    monkeypatch.setenv(ENV_VAR, str(mnist_npz))
+    assert load_mnist().source == str(mnist_npz)
 
 
 def test_missing_data_says_how_to_get_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -147,9 +148,9 @@ def test_the_code_shown_builds_the_same_model() -> None:
 
 
 def test_the_convolutional_presets_shift_their_training_digits_and_the_rest_do_not() -> None:
-    shifts = {name: parse_mnist_spec({"preset": name})["shift"] for name in PRESETS}
+    shifts = {name: parse_mnist_spec({"preset": name}).shift for name in PRESETS}
     assert shifts == {name: 2 if name.startswith("conv") else 0 for name in PRESETS}
-    assert parse_mnist_spec({"preset": "conv", "shift": 0})["shift"] == 0  # the talk's recipe
+    assert parse_mnist_spec({"preset": "conv", "shift": 0}).shift == 0  # the talk's recipe
     plain = build_model(parse_mnist_spec({"preset": "conv", "shift": 0}))
     assert "RandomTranslation" not in plain.code
     assert not any(isinstance(la, layers.RandomTranslation) for la in plain.model.layers)
@@ -160,7 +161,7 @@ def test_the_catalogue_publishes_the_shift_limit_and_each_presets_shift(
     mnist = client.get("/api/catalog").get_json()["mnist"]
     assert mnist["limits"]["shift"] == {"min": 0, "max": 4}
     assert {p["key"]: p["spec"]["shift"] for p in mnist["presets"]} == {
-        name: parse_mnist_spec({"preset": name})["shift"] for name in PRESETS}
+        name: parse_mnist_spec({"preset": name}).shift for name in PRESETS}
 
 
 def _whole_pixel_offset(before: np.ndarray, after: np.ndarray) -> tuple[int, int] | None:
@@ -170,13 +171,13 @@ def _whole_pixel_offset(before: np.ndarray, after: np.ndarray) -> tuple[int, int
                  if np.array_equal(padded[2 - dy:30 - dy, 2 - dx:30 - dx], after)), None)
 
 
-def test_a_shifted_digit_is_moved_whole_pixels_with_black_filling_in() -> None:
+def test_a_shifted_digit_is_moved_whole_pixels_with_black_filling_in(mnist: Mnist) -> None:
     """Nearest-pixel shifts keep strokes crisp: each training image is the digit moved by
     at most 2 px each way, never blurred or wrapped around."""
     model = build_model(parse_mnist_spec({"preset": "conv", "seed": 5})).model
     shift = model.layers[0]
     assert isinstance(shift, layers.RandomTranslation)
-    digits = load_mnist(MNIST_PATH).x_test[:32].astype(np.float32)[..., None] / 255
+    digits = mnist.x_test[:32].astype(np.float32)[..., None] / 255
     moved = shift(digits, training=True).numpy()
     assert np.array_equal(shift(digits, training=False).numpy(), digits)
     offsets = [_whole_pixel_offset(before, after)
@@ -186,12 +187,11 @@ def test_a_shifted_digit_is_moved_whole_pixels_with_black_filling_in() -> None:
 
 
 @pytest.mark.parametrize("shift", [0, 2])
-def test_the_training_panel_gets_the_batch_as_the_model_saw_it(shift: int) -> None:
+def test_the_training_panel_gets_the_batch_as_the_model_saw_it(shift: int, mnist: Mnist) -> None:
     """With shifts, the last batch comes back shifted (its predictions are about those
     digits); without, it is the training images themselves."""
     spec = parse_mnist_spec({"preset": "conv", "shift": shift, "trainImages": 1000, "seed": 1})
-    data = load_mnist(MNIST_PATH)
-    x, y = data.x_train[:1000], data.y_train[:1000]
+    x, y = mnist.x_train[:1000], mnist.y_train[:1000]
     trainer = MnistTrainer(build_model(spec).model, build_optimizer(spec), x, y, 100)
     result = trainer.train(np.arange(1000), 0, 3)
     assert result.batch_indices.tolist() == list(range(200, 300))
@@ -205,23 +205,16 @@ def test_the_training_panel_gets_the_batch_as_the_model_saw_it(shift: int) -> No
         assert None not in offsets and len(set(offsets)) > 5
 
 
-def test_the_exported_model_leaves_the_shift_out_and_predicts_the_same() -> None:
+def test_the_exported_model_leaves_the_shift_out_and_predicts_the_same(mnist: Mnist) -> None:
     spec = parse_mnist_spec({"preset": "conv-big-dropout", "seed": 2})
     trained, exported = build_model(spec).model, build_model(spec, for_export=True).model
     assert [type(la).__name__ for la in trained.layers][1:] == [
         type(la).__name__ for la in exported.layers]
     exported.set_weights(trained.get_weights())
-    digits = load_mnist(MNIST_PATH).x_test[:8].astype(np.float32)[..., None] / 255
+    digits = mnist.x_test[:8].astype(np.float32)[..., None] / 255
     assert np.array_equal(trained(digits, training=False).numpy(), exported(digits).numpy())
     # While training the shift is live: the same digits give other outputs.
     assert not np.allclose(trained(digits, training=True).numpy(), exported(digits).numpy())
-
-
-def test_a_run_saved_before_the_shift_option_builds_without_it() -> None:
-    spec = parse_mnist_spec({"preset": "conv"})
-    del spec["shift"]
-    assert not any(isinstance(la, layers.RandomTranslation)
-                   for la in build_model(spec).model.layers)
 
 
 def test_the_decay_goes_from_start_to_floor() -> None:
@@ -262,15 +255,16 @@ def test_bad_mnist_specs_are_400_naming_the_field(client: FlaskClient, raw: dict
 # -- training and events --------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("mnist")
 def test_softmax_on_2000_digits_passes_80_percent_and_every_panel_has_data(
         client: FlaskClient, app: Any) -> None:
     run = client.post("/api/runs", json={
         "problem": "mnist", "preset": "softmax", "trainImages": 2000, "epochs": 5}).get_json()
-    assert "layers.Dense(10" in run["code"] and run["totalSteps"] == 100
+    assert "layers.Dense(10" in run["setup"]["code"] and run["setup"]["totalSteps"] == 100
     final = _wait(client, run["id"], "finished")
-    assert final["testAccuracy"] > 0.80 and final["batch"] == 100
-    assert final["evaluatedImages"] == 10_000  # the closing evaluation is a full one
-    assert final["evaluationShare"] > 0
+    assert final["metrics"]["testAccuracy"] > 0.80 and final["metrics"]["batch"] == 100
+    assert final["metrics"]["evaluatedImages"] == 10_000  # the closing evaluation is a full one
+    assert final["metrics"]["evaluationShare"] > 0
     events = {e.kind: e for e in app.extensions["runs"].get(run["id"]).events.since(0)}
     assert {"status", "metrics", "panels", "evaluation"} <= set(events)
     metrics = events["metrics"].data
@@ -294,18 +288,20 @@ def test_softmax_on_2000_digits_passes_80_percent_and_every_panel_has_data(
     assert evaluation["digits"]["mistakes"] == 10_000 - np.trace(confusion)
 
 
+@pytest.mark.usefixtures("mnist")
 def test_pause_step_trains_one_batch(client: FlaskClient) -> None:
     run = client.post("/api/runs", json={
         "problem": "mnist", "trainImages": 1000, "epochs": 50}).get_json()
     paused = client.patch(f"/api/runs/{run['id']}", json={"state": "paused"}).get_json()
     assert paused["state"] == "paused"
-    before = client.get(f"/api/runs/{run['id']}").get_json()["batch"]
-    after = client.post(f"/api/runs/{run['id']}/step").get_json()["batch"]
+    before = client.get(f"/api/runs/{run['id']}").get_json()["metrics"]["batch"]
+    after = client.post(f"/api/runs/{run['id']}/step").get_json()["metrics"]["batch"]
     assert after == before + 1
     bad = client.patch(f"/api/runs/{run['id']}", json={"learningRate": 0.1})
     assert bad.status_code == 400 and bad.get_json()["field"] == "learningRate"
 
 
+@pytest.mark.usefixtures("mnist")
 def test_the_test_set_size_and_the_evaluated_images_are_separate_fields(
         client: FlaskClient) -> None:
     """A run's `testImages` (its test set) and the metric `evaluatedImages` (what the latest
@@ -313,16 +309,19 @@ def test_the_test_set_size_and_the_evaluated_images_are_separate_fields(
     said the run had 1,000 test images and the lab page called its full evaluations samples."""
     run = client.post("/api/runs?state=paused", json={
         "problem": "mnist", "trainImages": 500, "epochs": 1}).get_json()
-    assert run["testImages"] == 10_000
+    assert run["setup"]["testImages"] == 10_000
     deadline = time.monotonic() + 60
-    while "evaluatedImages" not in (summary := client.get(f"/api/runs/{run['id']}").get_json()):
+    while "evaluatedImages" not in (
+            summary := client.get(f"/api/runs/{run['id']}").get_json())["metrics"]:
         assert time.monotonic() < deadline, "the start-up evaluation did not happen"
         time.sleep(0.05)
-    assert summary["evaluatedImages"] == 1_000 and summary["testImages"] == 10_000
+    assert summary["metrics"]["evaluatedImages"] == 1_000
+    assert summary["setup"]["testImages"] == 10_000
     patched = client.patch(f"/api/runs/{run['id']}", json={"state": "running"}).get_json()
-    assert patched.get("testImages", 10_000) == 10_000
+    # A summary carries the metric, never a test-set size (the details carry that).
+    assert "evaluatedImages" in patched and "testImages" not in patched
     final = _wait(client, run["id"], "finished")
-    assert final["evaluatedImages"] == final["testImages"] == 10_000
+    assert final["metrics"]["evaluatedImages"] == final["setup"]["testImages"] == 10_000
 
 
 @pytest.mark.parametrize("spec", [
@@ -330,10 +329,12 @@ def test_the_test_set_size_and_the_evaluated_images_are_separate_fields(
     {"problem": "classification", "dataset": "xor"},
     {"problem": "curve", "dataset": "mystery"},
 ])
-def test_no_job_metric_shadows_a_field_of_its_run(client: FlaskClient, app: Any,
-                                                  spec: dict) -> None:
+def test_no_job_metric_shadows_a_field_of_its_run(client: FlaskClient, app: Any, spec: dict,
+                                                  request: pytest.FixtureRequest) -> None:
     """A run's summary merges its job's metrics, and its details the job's description:
     a metric with a description's name overwrites it in one answer and not the other."""
+    if spec["problem"] == "mnist":
+        request.getfixturevalue("mnist")  # skipped, saying how to get them, without the data
     run = client.post("/api/runs", json=spec).get_json()
     job = app.extensions["runs"].get(run["id"]).job
     deadline = time.monotonic() + 60
@@ -353,7 +354,8 @@ def _predict_in_node(directory: Path, images: np.ndarray) -> np.ndarray:
 
 
 @pytest.mark.parametrize("preset", ["conv", "conv-big-dropout", "conv-big-batchnorm"])
-def test_exported_convolutional_presets_match_keras_in_node(preset: str, tmp_path: Path) -> None:
+def test_exported_convolutional_presets_match_keras_in_node(preset: str, tmp_path: Path,
+                                                            mnist: Mnist) -> None:
     model = build_model(parse_mnist_spec({"preset": preset}), for_export=True).model
     rng = np.random.default_rng(3)
     # Non-trivial weights everywhere, batch-norm statistics included.
@@ -363,11 +365,12 @@ def test_exported_convolutional_presets_match_keras_in_node(preset: str, tmp_pat
         if isinstance(layer, layers.BatchNormalization):
             layer.moving_variance.assign(rng.uniform(0.5, 2, layer.moving_variance.shape))
     write_tfjs(model, tmp_path)
-    images = load_mnist(MNIST_PATH).x_test[:16, :, :, None].astype(np.float32) / 255
+    images = mnist.x_test[:16, :, :, None].astype(np.float32) / 255
     expected = model(images, training=False).numpy()
     assert np.max(np.abs(_predict_in_node(tmp_path, images) - expected)) <= 1e-5
 
 
+@pytest.mark.usefixtures("mnist")
 def test_the_export_zip_states_the_preprocessing(client: FlaskClient) -> None:
     run = client.post("/api/runs", json={
         "problem": "mnist", "trainImages": 500, "epochs": 1}).get_json()
@@ -381,11 +384,12 @@ def test_the_export_zip_states_the_preprocessing(client: FlaskClient) -> None:
         None, 28, 28, 1]
 
 
+@pytest.mark.usefixtures("mnist")
 def test_a_shifted_run_exports_its_model_without_the_shift_and_says_so(
         client: FlaskClient) -> None:
     run = client.post("/api/runs", json={
         "problem": "mnist", "preset": "conv", "trainImages": 500, "epochs": 1}).get_json()
-    assert run["spec"]["shift"] == 2 and "layers.RandomTranslation(2 / 28" in run["code"]
+    assert run["spec"]["shift"] == 2 and "layers.RandomTranslation(2 / 28" in run["setup"]["code"]
     _wait(client, run["id"], "finished")
     served = client.get(f"/api/runs/{run['id']}/model.json").get_json()
     archive = zipfile.ZipFile(io.BytesIO(client.get(f"/api/runs/{run['id']}/export.zip").data))
@@ -397,6 +401,7 @@ def test_a_shifted_run_exports_its_model_without_the_shift_and_says_so(
     assert "±2 px" in metadata["training"] and "leaves it out" in metadata["training"]
 
 
+@pytest.mark.usefixtures("mnist")
 def test_model_json_before_the_first_weights_is_409_with_retry_after(client: FlaskClient,
                                                                      app: Any) -> None:
     run = client.post("/api/runs?state=paused", json={

@@ -19,7 +19,7 @@ import pytest
 
 from server.app import create_app, shutdown
 from server.config import Config
-from tests.conftest import MNIST_PATH, REPO_ROOT
+from tests.conftest import REPO_ROOT
 
 
 def _wait(condition: Any, timeout: float = 60.0) -> Any:
@@ -55,7 +55,8 @@ def test_runs_come_back_after_a_restart_paused_and_exportable(tmp_path: Path) ->
         for saved, now in zip(last[1], restored.job.latest_weights()[1], strict=True):
             assert (saved == now).all()
         details = client.get(f"/api/runs/{training['id']}").get_json()
-        assert details["train"] == training["train"]  # the seed regenerates the same points
+        # The seed regenerates the same points.
+        assert details["setup"]["train"] == training["setup"]["train"]
         assert client.get(f"/api/runs/{stopped['id']}/export.zip").status_code == 200
         assert client.patch(f"/api/runs/{stopped['id']}",
                             json={"state": "running"}).status_code == 409
@@ -67,19 +68,20 @@ def test_runs_come_back_after_a_restart_paused_and_exportable(tmp_path: Path) ->
         shutdown(second)
     third = create_app(Config(data_dir=tmp_path, warm_up=False))
     try:
-        assert [r.id for r in third.extensions["runs"].all()] == [training["id"]]
+        assert [s["id"] for s in third.extensions["runs"].summaries()] == [training["id"]]
     finally:
         shutdown(third)
 
 
-def test_a_restored_mnist_run_carries_on_down_its_learning_rate_decay(tmp_path: Path) -> None:
-    config = Config(data_dir=tmp_path, warm_up=False, mnist_path=MNIST_PATH)
+def test_a_restored_mnist_run_carries_on_down_its_learning_rate_decay(tmp_path: Path,
+                                                                      mnist_npz: Path) -> None:
+    config = Config(data_dir=tmp_path, warm_up=False, mnist_path=mnist_npz)
     first = create_app(config)
     client = first.test_client()
     run = client.post("/api/runs", json={
         "problem": "mnist", "preset": "dense-relu-decay", "trainImages": 1000, "epochs": 200,
         "learningRateDecay": {"to": 0.0001, "steps": 50}}).get_json()
-    _wait(lambda: client.get(f"/api/runs/{run['id']}").get_json().get("batch", 0) > 100)
+    _wait(lambda: client.get(f"/api/runs/{run['id']}").get_json()["metrics"].get("batch", 0) > 100)
     shutdown(first)
     saved = first.extensions["runs"].get(run["id"]).job.metrics()
 
@@ -87,13 +89,14 @@ def test_a_restored_mnist_run_carries_on_down_its_learning_rate_decay(tmp_path: 
     client = second.test_client()
     try:
         restored = client.get(f"/api/runs/{run['id']}").get_json()
-        assert restored["state"] == "paused" and restored["batch"] == saved["batch"]
+        assert restored["state"] == "paused" and restored["metrics"]["batch"] == saved["batch"]
         stepped = client.post(f"/api/runs/{run['id']}/step").get_json()
-        assert stepped["batch"] == saved["batch"] + 1
+        assert stepped["metrics"]["batch"] == saved["batch"] + 1
         # Far down the decay (0.0001 + 0.0029·e^(−step/50)), not back at 0.003.
         job = second.extensions["runs"].get(run["id"]).job
-        assert int(job._require_trainer().optimizer.iterations.numpy()) == stepped["batch"]
-        assert stepped["learningRate"] < 0.0001 + 0.0029 * np.exp(-2)
+        iterations = int(job._require_trainer().optimizer.iterations.numpy())
+        assert iterations == stepped["metrics"]["batch"]
+        assert stepped["metrics"]["learningRate"] < 0.0001 + 0.0029 * np.exp(-2)
     finally:
         shutdown(second)
 
@@ -137,6 +140,8 @@ def test_kill_9_mid_training_loses_at_most_ten_seconds_and_corrupts_nothing(
     server = _serve(tmp_path, port)
     try:
         run = _post(port, "/api/runs", {"seed": "0.5", "networkShape": [6, 6, 4]})
+        # Past compilation first, so the run has trained well before the last ten seconds.
+        _wait(lambda: _get(port, f"/api/runs/{run['id']}")["epoch"] > 0)
         samples: list[tuple[float, int]] = []
         started = time.monotonic()
         while time.monotonic() - started < 13:
@@ -158,8 +163,9 @@ def test_kill_9_mid_training_loses_at_most_ten_seconds_and_corrupts_nothing(
         restored = _get(port, f"/api/runs/{run['id']}")
         assert restored["state"] == "paused"
         ten_seconds_before = max(e for t, e in samples if t <= killed_at - 10)
+        assert ten_seconds_before > 0  # else the next line would hold for any saved epoch
         assert restored["epoch"] >= ten_seconds_before
-        assert restored["train"] == run["train"]
+        assert restored["setup"]["train"] == run["setup"]["train"]
         with urllib.request.urlopen(
                 f"http://127.0.0.1:{port}/api/runs/{run['id']}/export.zip", timeout=30) as r:
             assert r.status == 200 and len(r.read()) > 1000

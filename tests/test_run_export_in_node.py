@@ -54,7 +54,7 @@ def test_the_served_model_predicts_like_the_snapshot_weights(client: FlaskClient
         client.get(f"/api/runs/{run['id']}/group1-shard1of1.bin").data)
 
     grid = np.random.default_rng(0).uniform(-6, 6, (200, 2))
-    inputs = _features_in_node(grid, run["features"])
+    inputs = _features_in_node(grid, run["setup"]["features"])
     (tmp_path / "inputs.json").write_text(json.dumps(inputs.tolist()))
     subprocess.run(
         ["node", str(REPO_ROOT / "tests/node/predict_layers_model.mjs"), str(tmp_path),
@@ -68,4 +68,4 @@ def test_the_served_model_predicts_like_the_snapshot_weights(client: FlaskClient
     pairs = [(weights[i], weights[i + 1]) for i in range(0, len(weights), 2)]
     expected = _forward(pairs, inputs, "relu", "linear")
     assert np.max(np.abs(in_browser - expected)) <= 1e-5
-    assert run["features"] == ["x", "y", "xSquared", "sinY"]
+    assert run["setup"]["features"] == ["x", "y", "xSquared", "sinY"]

@@ -6,9 +6,9 @@ from flask import Flask, jsonify
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
-from server.run_models import ModelNotReadyError
-from server.runs import LimitError, RunStateError
-from server.spec import SpecError
+from server.runs.models import ModelNotReadyError
+from server.runs.run import LimitError, RunStateError
+from server.values import SpecError
 
 
 def error_response(status: int, field: str | None, reason: str) -> ResponseReturnValue:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify
 from flask.typing import ResponseReturnValue
 
-from server.runs import RUNNING
+from server.runs.run import RUNNING
 
 bp = Blueprint("health", __name__)
 

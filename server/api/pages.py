@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app, send_from_directory
+from flask import Blueprint, Response, current_app, redirect, send_from_directory
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import NotFound
 
@@ -24,6 +24,12 @@ def _web_dir() -> Path:
 @bp.get("/")
 def index() -> ResponseReturnValue:
     return send_from_directory(_web_dir(), "index.html")
+
+
+@bp.get("/regression.html")
+def fitting_page_by_its_old_name() -> ResponseReturnValue:
+    """The fitting lessons' page was called regression.html: old links (and their hash) land."""
+    return redirect("/fitting.html", code=301)
 
 
 @bp.get("/vendor/<path:path>")

@@ -13,19 +13,13 @@ from exporter.bundle import export_zip
 from exporter.tfjs import DEFAULT_WEIGHTS_PATH, model_json_bytes, to_tfjs, write_bytes_atomic
 from server.api.errors import error_response
 from server.config import Config
-from server.curve.job import CurveJob
-from server.curve.spec import parse_curve_changes
-from server.events import SseStream, StreamSlots
-from server.jobs import make_job
-from server.playground_job import PlaygroundJob
-from server.run_models import RunModels
-from server.runs import PAUSED, RUNNING, LimitError, Run, RunRegistry
-from server.spec import SpecError, learning_rate, number, regularization_rate
+from server.problems import PROBLEMS, make_job
+from server.runs.events import SseStream, StreamSlots
+from server.runs.models import RunModels
+from server.runs.run import PAUSED, RUNNING, LimitError, Run, RunRegistry
+from server.values import SpecError
 
 bp = Blueprint("runs", __name__)
-
-PATCH_FIELDS = ("learningRate", "regularizationRate", "state", "weights", "biases")
-MAX_EDITED_WEIGHT = 100.0
 
 
 def _registry() -> RunRegistry:
@@ -70,13 +64,15 @@ def _json_body() -> Any:
 
 @bp.get("/api/runs")
 def list_runs() -> ResponseReturnValue:
-    return jsonify({"runs": [run.summary() for run in _registry().all()]})
+    return jsonify({"runs": _registry().summaries()})
 
 
 @bp.post("/api/runs")
 def create_run() -> ResponseReturnValue:
-    problem, spec, job = make_job(_json_body(), current_app.extensions["job_context"])
-    run = _registry().create(problem, spec, job, paused=_start_paused())
+    body, paused = _json_body(), _start_paused()
+    _registry().check_room(paused=paused)  # before the job builds anything
+    problem, spec, job = make_job(body, current_app.extensions["job_context"])
+    run = _registry().create(problem.key, spec.to_json(), job, paused=paused)
     response = jsonify(run.details())
     response.status_code = 201
     response.headers["Location"] = f"/api/runs/{run.id}"
@@ -98,85 +94,22 @@ def get_run(run_id: str) -> ResponseReturnValue:
 
 @bp.patch("/api/runs/<run_id>")
 def patch_run(run_id: str) -> ResponseReturnValue:
+    """`state` is the run's own; every other field is a live change its problem checks."""
     run = _run_or_404(run_id)
     body = _json_body()
     if not isinstance(body, dict):
         raise SpecError("body", "the request body must be a JSON object")
-    for key in body:
-        if key not in PATCH_FIELDS:
-            raise SpecError(str(key), f"unknown field; a run takes {', '.join(PATCH_FIELDS)}")
-    changes: dict[str, Any] = {}
-    if "learningRate" in body:
-        changes["learningRate"] = learning_rate(body["learningRate"])
-    if "regularizationRate" in body:
-        changes["regularizationRate"] = regularization_rate(body["regularizationRate"])
     state = body.get("state")
     if "state" in body and state not in (RUNNING, PAUSED):
         raise SpecError("state", "must be running or paused")
-    if isinstance(run.job, CurveJob):
-        run.update(parse_curve_changes(body), state)
-        return jsonify(run.summary())
-    if not isinstance(run.job, PlaygroundJob):
-        for key in body:
-            if key != "state":
-                raise SpecError(key, f"a {run.kind} run takes only state changes")
-        _set_state(run, {}, state)
-        return jsonify(run.summary())
-    arch = run.job.architecture
-    layer_sizes = [arch.num_inputs, *arch.hidden_layers, 1]
-    if "weights" in body:
-        changes["weights"] = [
-            _weight_edit(edit, layer_sizes) for edit in _edit_list(body["weights"], "weights")
-        ]
-    if "biases" in body:
-        changes["biases"] = [
-            _bias_edit(edit, layer_sizes) for edit in _edit_list(body["biases"], "biases")
-        ]
-    _set_state(run, changes, state)
-    return jsonify(run.summary())
-
-
-def _set_state(run: Run, changes: dict[str, Any], state: str | None) -> None:
-    """Changes first, then a resume within the training limit, or any other state."""
+    changes = PROBLEMS[run.kind].parse_changes(
+        {key: value for key, value in body.items() if key != "state"}, run.job)
     if state == RUNNING:
         run.update(changes)
         _registry().resume(run)
     else:
         run.update(changes, state)
-
-
-def _edit_list(value: Any, field: str) -> list[dict[str, Any]]:
-    if not isinstance(value, list) or not all(isinstance(e, dict) for e in value):
-        raise SpecError(field, "must be a list of objects")
-    return value
-
-
-def _index(edit: dict[str, Any], key: str, field: str, size: int) -> int:
-    value = edit.get(key)
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < size:
-        raise SpecError(f"{field}.{key}", f"must be a whole number from 0 to {size - 1}")
-    return value
-
-
-def _weight_edit(edit: dict[str, Any], sizes: list[int]) -> dict[str, Any]:
-    """`{layer, input, unit, value}`: layer counts Dense layers from 0 (the first hidden one)."""
-    layer = _index(edit, "layer", "weights", len(sizes) - 1)
-    return {
-        "layer": layer,
-        "input": _index(edit, "input", "weights", sizes[layer]),
-        "unit": _index(edit, "unit", "weights", sizes[layer + 1]),
-        "value": number("weights.value", edit.get("value"),
-                        -MAX_EDITED_WEIGHT, MAX_EDITED_WEIGHT),
-    }
-
-
-def _bias_edit(edit: dict[str, Any], sizes: list[int]) -> dict[str, Any]:
-    layer = _index(edit, "layer", "biases", len(sizes) - 1)
-    return {
-        "layer": layer,
-        "unit": _index(edit, "unit", "biases", sizes[layer + 1]),
-        "value": number("biases.value", edit.get("value"), -MAX_EDITED_WEIGHT, MAX_EDITED_WEIGHT),
-    }
+    return jsonify(run.summary())
 
 
 @bp.post("/api/runs/<run_id>/step")
@@ -188,9 +121,9 @@ def step_run(run_id: str) -> ResponseReturnValue:
 
 @bp.delete("/api/runs/<run_id>")
 def delete_run(run_id: str) -> ResponseReturnValue:
+    _models().forget(run_id)  # first: the registry gives the memory back as it deletes
     if not _registry().delete(run_id):
         raise RunNotFoundError()
-    _models().forget(run_id)
     return "", 204
 
 

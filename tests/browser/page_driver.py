@@ -15,6 +15,8 @@ import urllib.request
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+import numpy as np
+import tensorflow as tf
 from playwright.sync_api import ConsoleMessage, Page, Request
 
 T = TypeVar("T")
@@ -32,6 +34,109 @@ def http_json(url: str, method: str = "GET", body: Any = None) -> Any:
 def http_bytes(url: str) -> bytes:
     with urllib.request.urlopen(url, timeout=30) as response:
         return response.read()
+
+
+def png_pixels(png: bytes) -> np.ndarray:
+    """A PNG (a screenshot) as an array (rows, columns, RGB)."""
+    return tf.io.decode_png(png, channels=3).numpy()
+
+
+def css_rgb(colour: str) -> np.ndarray:
+    """A CSS colour as the browser computes it ("rgb(24, 61, 78)") or as written ("#183d4e")."""
+    colour = colour.strip()
+    if colour.startswith("#"):
+        return np.array([int(colour[i:i + 2], 16) for i in (1, 3, 5)])
+    match = re.fullmatch(r"rgba?\((\d+), (\d+), (\d+)(, [\d.]+)?\)", colour)
+    assert match, f"not a colour: {colour!r}"
+    return np.array([int(v) for v in match.groups()[:3]])
+
+
+def page_box(page: Page, selector: str) -> tuple[int, int, int, int]:
+    """(x, y, width, height) of an element in page pixels, as a full-page screenshot has it
+    (the browser snaps a box to whole pixels: each edge is rounded)."""
+    left, top, right, bottom = page.evaluate(
+        """(selector) => {
+            const r = document.querySelector(selector).getBoundingClientRect();
+            return [r.left + scrollX, r.top + scrollY, r.right + scrollX, r.bottom + scrollY];
+        }""",
+        selector,
+    )
+    x, y = round(left), round(top)
+    return x, y, round(right) - x, round(bottom) - y
+
+
+def screen_region(page: Page, shot: np.ndarray, selector: str) -> np.ndarray:
+    """The pixels (as ints) of an element in a screenshot taken with the page as it is now."""
+    x, y, width, height = page_box(page, selector)
+    return shot[y:y + height, x:x + width].astype(int)
+
+
+def css_value(page: Page, selector: str, expression: str) -> np.ndarray:
+    """A colour of an element's computed style, e.g. `css_value(page, "#start",
+    "backgroundColor")` or a custom property, `css_value(page, ":root", "--dark")`."""
+    return css_rgb(page.evaluate(
+        """([selector, name]) => {
+            const style = getComputedStyle(document.querySelector(selector));
+            return name.startsWith('--') ? style.getPropertyValue(name) : style[name];
+        }""",
+        [selector, expression],
+    ))
+
+
+def next_frames(page: Page) -> None:
+    """Return after two animation frames: whatever a change scheduled is drawn."""
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+
+
+def commonest_colour(pixels: np.ndarray) -> np.ndarray:
+    """The colour most pixels of a region have (its background, whatever text lies on it)."""
+    colours, counts = np.unique(pixels.reshape(-1, 3), axis=0, return_counts=True)
+    return colours[np.argmax(counts)]
+
+
+def canvas_on_screen(page: Page, shot: np.ndarray, selector: str,
+                     tolerance: int = 16) -> tuple[float, float]:
+    """How faithfully a screenshot `shot` (taken with the page as it is now) shows a canvas
+    (a 2-D one without border or padding).
+
+    The canvas's pixels, over its CSS background (white when it has none), are scaled to its
+    box snapped to whole pixels, as the browser shows it (one to one when the sizes agree,
+    else bilinear); returns the share of the screen pixels in the box, and of those where
+    something is drawn, within `tolerance` of that per channel.
+    """
+    info = page.evaluate(
+        """(selector) => {
+            const c = document.querySelector(selector);
+            const {data} = c.getContext('2d').getImageData(0, 0, c.width, c.height);
+            return {size: [c.height, c.width], background: getComputedStyle(c).backgroundColor,
+                    data: Array.from(data)};
+        }""",
+        selector,
+    )
+    height, width = info["size"]
+    rgba = np.array(info["data"], float).reshape(height, width, 4)
+    transparent = info["background"].replace(" ", "").endswith(",0)")
+    background = np.array([255, 255, 255]) if transparent else css_rgb(info["background"])
+    alpha = rgba[:, :, 3:] / 255
+    opaque = rgba[:, :, :3] * alpha + background * (1 - alpha)
+    x_from, y_from, box_width, box_height = page_box(page, selector)
+    x_to, y_to = x_from + box_width, y_from + box_height
+    ys, xs = np.arange(y_from, y_to), np.arange(x_from, x_to)
+
+    def source(pixels: np.ndarray, origin: int, span: int, size: int) -> tuple:
+        at = np.clip((pixels + 0.5 - origin) * size / span - 0.5, 0, size - 1)
+        low = np.floor(at).astype(int)
+        return low, np.minimum(low + 1, size - 1), at - low
+
+    y0, y1, fy = source(ys, y_from, y_to - y_from, height)
+    x0, x1, fx = source(xs, x_from, x_to - x_from, width)
+    fy, fx = fy[:, None, None], fx[None, :, None]
+    expected = ((opaque[np.ix_(y0, x0)] * (1 - fx) + opaque[np.ix_(y0, x1)] * fx) * (1 - fy)
+                + (opaque[np.ix_(y1, x0)] * (1 - fx) + opaque[np.ix_(y1, x1)] * fx) * fy)
+    drawn = rgba[np.ix_(np.rint(y0 + fy[:, 0, 0]).astype(int),
+                        np.rint(x0 + fx[0, :, 0]).astype(int))][:, :, 3] > 0
+    close = np.abs(shot[np.ix_(ys, xs)] - expected).max(axis=2) <= tolerance
+    return float(close.mean()), float(close[drawn].mean()) if drawn.any() else 0.0
 
 
 class PageDriver:

@@ -11,14 +11,24 @@ import numpy as np
 import pytest
 from playwright.sync_api import Page, Route, expect
 
-from server.mnist.data import HOW_TO_GET_IT
-from server.mnist.models import PRESETS, build_model
-from server.mnist.spec import parse_mnist_spec
+from server.problems.mnist.data import HOW_TO_GET_IT
+from server.problems.mnist.models import PRESETS, build_model
+from server.problems.mnist.spec import parse_mnist_spec
 from tests.browser.mnist_page import MnistLab
+from tests.browser.page_driver import (
+    canvas_on_screen,
+    commonest_colour,
+    css_value,
+    next_frames,
+    png_pixels,
+    screen_region,
+)
 
 # A vertical stroke, off-centre and shorter than the pad: preprocessing must centre and scale it.
 VERTICAL_STROKE = [(90.0, 45.0), (92.0, 140.0), (94.0, 230.0)]
 BAD_REQUEST = "the server responded with a status of 400"
+PANEL_CANVASES = ["#train-digits", "#accuracy-chart", "#loss-chart", "#weights-chart",
+                  "#biases-chart", "#test-digits"]
 
 
 @pytest.fixture
@@ -122,6 +132,7 @@ def test_preprocessing_centres_and_fits_a_blob(lab: MnistLab) -> None:
     assert ((image > 0.05) & (image < 0.95)).sum() >= 5
 
 
+@pytest.mark.usefixtures("mnist")  # the run trains on MNIST
 def test_softmax_run_fills_the_panels_and_reads_a_drawn_one(lab: MnistLab) -> None:
     page = lab.page
     run_id = lab.start("softmax", train_images=2000, epochs=10)
@@ -177,6 +188,7 @@ def test_softmax_run_fills_the_panels_and_reads_a_drawn_one(lab: MnistLab) -> No
     assert lab.probe("runId") == run_id and lab.state() == "finished"
 
 
+@pytest.mark.usefixtures("mnist")  # the run trains on MNIST
 def test_space_pauses_and_resumes_step_trains_one_batch(lab: MnistLab) -> None:
     page = lab.page
     # All 55,000 images: the budget lasts long enough to pause in the middle.
@@ -194,7 +206,7 @@ def test_space_pauses_and_resumes_step_trains_one_batch(lab: MnistLab) -> None:
         page.keyboard.press("Space")
     summary = paused.value.json()  # sent once the chunk under way is done: final numbers
     assert summary["state"] == "paused" and lab.probe("runId") == run_id
-    before = summary["batch"]
+    before = summary["metrics"]["batch"]
     lab.wait_state("paused")
     expect(page.locator("#pause")).to_have_text("Resume")
     lab.wait_until(lambda: page.text_content("#iteration").startswith(f"{before:,} /"),
@@ -214,6 +226,7 @@ def test_space_pauses_and_resumes_step_trains_one_batch(lab: MnistLab) -> None:
     expect(page.locator("#pause")).to_have_text("Pause")
 
 
+@pytest.mark.usefixtures("mnist")  # the run trains on MNIST
 def test_layer_editor_builds_the_run_and_shows_rejections(lab: MnistLab) -> None:
     page = lab.page
     lab.expected_errors.append(BAD_REQUEST)
@@ -299,6 +312,7 @@ def test_missing_mnist_shows_how_to_get_it(lab: MnistLab) -> None:
     assert lab.probe("runId") is None
 
 
+@pytest.mark.usefixtures("mnist")  # the run trains on MNIST
 def test_screenshots(lab: MnistLab, output_dir: Path) -> None:
     page = lab.page
     lab.start("softmax", train_images=2000, epochs=8)
@@ -308,19 +322,78 @@ def test_screenshots(lab: MnistLab, output_dir: Path) -> None:
     lab.draw_stroke(VERTICAL_STROKE)
     expect(page.locator("#prediction")).to_have_text("1")
     page.evaluate("window.scrollTo(0, 0)")
-    page.wait_for_timeout(100)
-    page.screenshot(path=str(output_dir / "mnist-lab.png"))
-    page.screenshot(path=str(output_dir / "mnist-lab-full.png"), full_page=True)
+    lab.wait_until(lambda: page.evaluate("window.scrollY") == 0, message="the top of the page")
+    next_frames(page)
+
+    def shows_as_drawn(shot: np.ndarray, selectors: list[str]) -> None:
+        """Each canvas is on the screenshot exactly as the page holds it."""
+        for selector in selectors:
+            share, drawn = canvas_on_screen(lab.page, shot, selector)
+            assert share > 0.99 and drawn > 0.99, (selector, share, drawn)
+
+    def near(pixels: np.ndarray, colour: np.ndarray, tolerance: int = 40) -> int:
+        return int((np.abs(pixels - colour).sum(axis=2) <= tolerance).sum())
+
+    # The first screen at 1280×800: the dark banner, the six panels as drawn.
+    shot = png_pixels(page.screenshot(path=str(output_dir / "mnist-lab.png")))
+    assert shot.shape[:2] == (800, 1280)
+    dark = css_value(page, ":root", "--dark")
+    assert (commonest_colour(screen_region(page, shot, "header.banner")) == dark).all()
+    shows_as_drawn(shot, PANEL_CANVASES)
+    # Digits (dark strokes) on white, the batch's mistakes first on red; the test digits come
+    # mistakes first too, and there are far more than the hundred shown: red throughout.
+    train = screen_region(page, shot, "#train-digits")
+    test = screen_region(page, shot, "#test-digits")
+    assert (commonest_colour(train) == 255).all() and near(train, np.zeros(3), 150) > 1000
+
+    def reddish(pixels: np.ndarray) -> int:  # as canvas_stats counts them
+        r, g, b = pixels[:, :, 0], pixels[:, :, 1], pixels[:, :, 2]
+        return int(((r > 200) & (g < 200) & (b < 200)).sum())
+
+    assert 1000 < reddish(train) < reddish(test)
+    # Both accuracy curves (thin, anti-aliased lines): training in blue, test in orange.
+    accuracy = screen_region(page, shot, "#accuracy-chart")
+    r, g, b = (accuracy[:, :, i] for i in range(3))
+    assert ((b > r + 60) & (b > 150)).sum() > 100, "the training curve (blue)"
+    assert ((r > b + 60) & (g > 100)).sum() > 100, "the test curve (orange)"
+
+    # The whole page: the drawing pad holds the drawn 1, a white stroke on black where the
+    # mouse went (x 90–94 of 280, y 45–230), and the model's weight maps.
+    full = png_pixels(page.screenshot(path=str(output_dir / "mnist-lab-full.png"),
+                                      full_page=True))
+    assert full.shape[:2] == (page.evaluate("document.documentElement.scrollHeight"), 1280)
+    shows_as_drawn(full, [*PANEL_CANVASES, "#draw", "#weight-maps"])
+    pad = screen_region(page, full, "#draw")
+    assert (commonest_colour(pad) == 0).all()
+    scale = pad.shape[1] / 280
+    rows, cols = np.nonzero(pad[4:-4, 4:-4].min(axis=2) > 200)  # the rounded corners aside
+    rows, cols = rows + 4, cols + 4
+    assert 70 * scale < cols.min() and cols.max() < 115 * scale, (cols.min(), cols.max())
+    assert rows.min() < 60 * scale and rows.max() > 215 * scale, (rows.min(), rows.max())
+
+    # Key 7: accuracy and loss alone, side by side and wider; its button shows it is on.
     page.keyboard.press("7")
-    page.wait_for_timeout(100)
-    page.screenshot(path=str(output_dir / "mnist-lab-accuracy-loss.png"))
+    lab.wait_until(lambda: lab.visible_panels() == [2, 3], message="view 7")
+    next_frames(page)
+    shot = png_pixels(page.screenshot(path=str(output_dir / "mnist-lab-accuracy-loss.png")))
+    shows_as_drawn(shot, ["#accuracy-chart", "#loss-chart"])
+    assert screen_region(page, shot, "#accuracy-chart").shape[1] > accuracy.shape[1] * 1.4
+    button = '.view-button[data-view="7"]'
+    assert (commonest_colour(screen_region(page, shot, button))
+            == css_value(page, button, "backgroundColor")).all()
+
+    # At 375 px the panels stack in one column, nothing sticks out sideways.
     page.keyboard.press("0")
     page.set_viewport_size({"width": 375, "height": 800})
-    page.wait_for_timeout(200)
+    lab.wait_until(lambda: page.evaluate("window.innerWidth") == 375, message="375 px")
+    next_frames(page)
     assert page.evaluate("document.documentElement.scrollWidth") <= 375, "no sideways scrolling"
-    page.screenshot(path=str(output_dir / "mnist-lab-375.png"), full_page=True)
-    for name in ("mnist-lab.png", "mnist-lab-full.png", "mnist-lab-375.png"):
-        assert (output_dir / name).stat().st_size > 10_000
+    narrow = png_pixels(page.screenshot(path=str(output_dir / "mnist-lab-375.png"),
+                                        full_page=True))
+    assert narrow.shape[:2] == (page.evaluate("document.documentElement.scrollHeight"), 375)
+    shows_as_drawn(narrow, [*PANEL_CANVASES, "#draw"])
+    lefts = {page.locator(f"#panel-{n}").bounding_box()["x"] for n in range(1, 7)}
+    assert len(lefts) == 1, f"panels side by side at 375 px: {lefts}"
 
 
 def test_the_parameter_count_shown_is_keras_count_for_every_preset(lab: MnistLab) -> None:

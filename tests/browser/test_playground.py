@@ -11,7 +11,13 @@ import numpy as np
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.page_driver import http_json
+from tests.browser.page_driver import (
+    commonest_colour,
+    css_value,
+    http_json,
+    png_pixels,
+    screen_region,
+)
 from tests.browser.playground_page import Playground
 
 # The example link of the classic playground (spec/playground.md).
@@ -126,8 +132,9 @@ def test_default_configuration_matches_the_spec(playground: Playground) -> None:
     expect(page.locator("#loss-test")).to_have_text(f"{run['testLoss']:.3f}")
     expect(page.locator("#play-pause")).not_to_have_class(re.compile("playing"))
 
-    # SwiftShader WebGL is software: the page must have picked WASM (or the CPU).
-    assert pg.probe("backend") in ("wasm", "cpu")
+    # SwiftShader WebGL is software: the page must have picked WASM (the CPU is its fallback
+    # for a browser without WebAssembly, which this one is not).
+    assert pg.probe("backend") == "wasm"
     expect(page.locator("#backend")).to_contain_text("SwiftShader")
     expect(page.locator("#download")).to_have_attribute(
         "href", f"/api/runs/{pg.run_id}/export.zip")
@@ -163,7 +170,7 @@ def test_heat_map_changes_while_training(playground: Playground) -> None:
     assert changed > 0.01, f"only {changed:.2%} of the heat map changed"
 
 
-def test_pause_stops_the_epoch_counter(playground: Playground) -> None:
+def test_pause_stops_the_epoch_counter(playground: Playground, app: Any) -> None:
     pg = playground
     pg.open()
     start = pg.epoch()
@@ -171,11 +178,19 @@ def test_pause_stops_the_epoch_counter(playground: Playground) -> None:
     pg.wait_until(lambda: pg.epoch() > start + 100, message="training")
     final = pg.pause()
     expect(pg.page.locator("#play-pause")).not_to_have_class(re.compile("playing"))
-    # Nothing may move now: watch the counter and the server for a while.
-    pg.page.wait_for_timeout(1500)
-    assert pg.epoch() == final
     assert pg.server_run()["epoch"] == final
     assert pg.server_run()["state"] == "paused"
+    # Nothing moves after the pause: it is the run's last event (every chunk of training
+    # publishes a snapshot), and a step is the very next one, a single epoch on, which the
+    # page's counter shows.
+    events = app.extensions["runs"].get(pg.run_id).events
+    status = events.since(0)[-1]
+    assert status.kind == "status" and status.data == {"state": "paused", "epoch": final}
+    pg.page.click("#step")
+    pg.wait_until(lambda: pg.epoch() == final + 1, message=f"the page to show epoch {final + 1}")
+    assert [(e.id, e.kind, e.data["epoch"]) for e in events.since(status.id)] == [
+        (status.id + 1, "snapshot", final + 1)]
+    assert pg.server_run()["epoch"] == final + 1
 
 
 def test_step_adds_exactly_one_epoch(playground: Playground) -> None:
@@ -236,8 +251,9 @@ def test_learning_rate_change_is_a_patch(playground: Playground) -> None:
     assert len(run_posts(pg)) == 1
     assert pg.run_id == run_id
     pg.wait_until(lambda: pg.server_run()["learningRate"] == 0.3, message="the new rate")
-    # The same network trains on: the epoch carries on from where it was.
-    assert pg.server_run()["epoch"] >= before
+    # The same network trains on at the new rate: the epoch carries on past where it was.
+    pg.wait_until(lambda: pg.server_run()["epoch"] > before, message="training to go on")
+    assert pg.server_run()["state"] == "running" and pg.run_id == run_id
     assert hash_values(pg.page.url)["learningRate"] == "0.3"
     pg.pause()
 
@@ -285,16 +301,20 @@ def test_a_playground_link_reproduces_its_configuration(
         k for k in FEATURE_KEYS if spec[k]]
     for layer, units in enumerate(spec["networkShape"]):
         assert page.locator(f".node.neuron[data-layer='{layer}']").count() == units
-    assert len(run["train"]) == 500 * spec["percTrainData"] // 100
+    assert len(run["setup"]["train"]) == 500 * spec["percTrainData"] // 100
 
     show_test = link_values.get("showTestData") == "true"
     discretize = link_values.get("discretize") == "true"
     expect(page.locator("#showTestData")).to_be_checked(checked=show_test)
     expect(page.locator("#discretize")).to_be_checked(checked=discretize)
     if discretize:
-        # Every pixel of the large map is one of the two end colours.
-        pixels = pg.heat_pixels()[:, :, :3].reshape(-1, 3)
-        assert len(np.unique(pixels, axis=0)) <= 2
+        # Every pixel of the large map is drawn, in one of the two end colours.
+        pg.wait_until(lambda: pg.probe("frames") > 0, message="a frame")
+        pixels = pg.heat_pixels()
+        assert (pixels[:, :, 3] == 160).all()  # the map's alpha: every pixel drawn
+        colours = np.unique(pixels[:, :, :3].reshape(-1, 3), axis=0)
+        assert 1 <= len(colours) <= 2
+        assert all(abs(shade_value(rgb)) == 1 for rgb in colours), colours
 
 
 def test_heat_map_agrees_with_the_server(playground: Playground) -> None:
@@ -398,9 +418,48 @@ def test_screenshot(playground: Playground, output_dir: Path) -> None:
     pg.play()
     pg.wait_until(lambda: pg.epoch() > 400, timeout=30, message="training")
     pg.pause()
-    path = output_dir / "playground.png"
-    pg.page.screenshot(path=str(path), full_page=True)
-    assert path.stat().st_size > 50_000
+    page = pg.page
+    shot = png_pixels(page.screenshot(path=str(output_dir / "playground.png"), full_page=True))
+    assert shot.shape[:2] == (page.evaluate("document.documentElement.scrollHeight"), 1400)
+
+    def region(selector: str) -> np.ndarray:
+        return screen_region(page, shot, selector)
+
+    def css_var(name: str) -> np.ndarray:
+        return css_value(page, ":root", name)
+
+    # The dark banner and the dark round play button (paused: it offers to play).
+    assert (commonest_colour(region("header.banner")) == css_var("--dark")).all()
+    button = css_value(page, "#play-pause", "backgroundColor")
+    assert (commonest_colour(region("#play-pause")) == button).all()
+    # The large map as the page drew it (its canvas scaled up: the screen pixel at the centre
+    # of each canvas pixel; drawn at alpha 160 over the white page), wherever no data point
+    # covers it.
+    heat = region("#heatmap canvas.heat")
+    canvas = pg.heat_pixels().astype(float)
+    alpha = canvas[:, :, 3:] / 255
+    drawn = np.rint(canvas[:, :, :3] * alpha + 255 * (1 - alpha))
+    rows = ((np.arange(drawn.shape[0]) + 0.5) * heat.shape[0] / drawn.shape[0]).astype(int)
+    cols = ((np.arange(drawn.shape[1]) + 0.5) * heat.shape[1] / drawn.shape[1]).astype(int)
+    points = np.array(page.evaluate(  # the points' canvas: one pixel per screen pixel
+        """() => {
+            const c = document.querySelector('#heatmap canvas.points');
+            const {data} = c.getContext('2d').getImageData(0, 0, c.width, c.height);
+            return Array.from({length: data.length / 4}, (_, i) => data[4 * i + 3]);
+        }""")).reshape(heat.shape[:2])
+    uncovered = points[np.ix_(rows, cols)] == 0
+    assert uncovered.mean() > 0.6
+    same = np.abs(heat[np.ix_(rows, cols)] - drawn).max(axis=2) <= 2
+    assert same[uncovered].mean() > 0.99, f"{same[uncovered].mean():.2%} as drawn"
+    # The spiral is learnt: both classes take a good part of the map.
+    orange = (heat[:, :, 0] > heat[:, :, 2] + 60).mean()
+    blue = (heat[:, :, 2] > heat[:, :, 0] + 60).mean()
+    assert orange > 0.15 and blue > 0.15, (orange, blue)
+    # The legend runs from orange (−1) through grey (0) to blue (+1).
+    legend = region(".legend-bar")
+    middle = legend.shape[0] // 2
+    for column, name in ((1, "--orange"), (legend.shape[1] // 2, "--grey"), (-2, "--blue")):
+        assert np.abs(legend[middle, column] - css_var(name)).max() <= 12, name
 
 
 def test_keyboard_space_plays_and_pauses_arrow_steps_r_resets(playground: Playground) -> None:

@@ -1,0 +1,49 @@
+"""The playground's choices, limits and defaults (its part of `GET /api/catalog`).
+
+Keys and values follow the classic playground's URL hash, so a playground link
+maps onto a run spec one to one. Pure constants: the spec checks and the
+catalogue document both read them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from server.values import Limit
+
+PROBLEM_TYPES = (("classification", "Classification"), ("regression", "Regression"))
+ACTIVATIONS = (("relu", "ReLU"), ("tanh", "Tanh"), ("sigmoid", "Sigmoid"), ("linear", "Linear"))
+REGULARIZATIONS = (("none", "None"), ("L1", "L1"), ("L2", "L2"))
+LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10)
+REGULARIZATION_RATES = (0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10)
+OUTPUT_ACTIVATION = {"classification": "tanh", "regression": "linear"}
+INPUT_RANGE = (-6.0, 6.0)
+
+# Ranges the API accepts; the rate lists above are what the controls offer.
+LEARNING_RATE = Limit(0.00001, 10.0)
+REGULARIZATION_RATE = Limit(0.0, 10.0)
+NOISE = Limit(0, 50, step=5, whole=True)
+PERC_TRAIN_DATA = Limit(10, 90, step=10, whole=True)
+BATCH_SIZE = Limit(1, 30, whole=True)
+MAX_SEED_LENGTH = 64
+
+DEFAULTS: dict[str, Any] = {
+    "problem": "classification",
+    "dataset": "circle",
+    "regDataset": "reg-plane",
+    "noise": 0,
+    "percTrainData": 50,
+    "batchSize": 10,
+    "x": True,
+    "y": True,
+    "xSquared": False,
+    "ySquared": False,
+    "xTimesY": False,
+    "sinX": False,
+    "sinY": False,
+    "networkShape": [4, 2],
+    "activation": "tanh",
+    "regularization": "none",
+    "regularizationRate": 0,
+    "learningRate": 0.03,
+}

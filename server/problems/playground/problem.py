@@ -1,0 +1,129 @@
+"""The playground as a problem plug-in: its spec, live changes, job and catalogue."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from server.config import Config
+from server.problem import JobContext, Problem
+from server.problems.playground import choices
+from server.problems.playground.datasets import DATASETS
+from server.problems.playground.features import FEATURES
+from server.problems.playground.job import PlaygroundJob
+from server.problems.playground.spec import (
+    PATCH_FIELDS,
+    PlaygroundSpec,
+    parse_playground_spec,
+)
+from server.runs.run import Job
+from server.values import SpecError, number, whole_number
+
+MAX_EDITED_WEIGHT = 100.0  # a weight or bias typed into the network view
+
+
+class PlaygroundProblem(Problem):
+    key = "playground"
+    label = "Playground"
+    page = "/"
+    aliases = ("classification", "regression")
+
+    def parse_spec(self, raw: dict[str, Any], config: Config) -> PlaygroundSpec:
+        return parse_playground_spec(raw, config)
+
+    def parse_changes(self, body: dict[str, Any], job: Job) -> dict[str, Any]:
+        """Rates, and weights or biases edited in the network view (checked against its shape)."""
+        assert isinstance(job, PlaygroundJob)
+        for key in body:
+            if key not in PATCH_FIELDS:
+                raise SpecError(str(key), f"unknown field; a playground run takes state, "
+                                          f"{', '.join(PATCH_FIELDS)}")
+        changes: dict[str, Any] = {}
+        if "learningRate" in body:
+            changes["learningRate"] = choices.LEARNING_RATE.check("learningRate",
+                                                                  body["learningRate"])
+        if "regularizationRate" in body:
+            changes["regularizationRate"] = choices.REGULARIZATION_RATE.check(
+                "regularizationRate", body["regularizationRate"])
+        arch = job.architecture
+        sizes = [arch.num_inputs, *arch.hidden_layers, 1]
+        if "weights" in body:
+            changes["weights"] = [_weight_edit(edit, sizes)
+                                  for edit in _edit_list(body["weights"], "weights")]
+        if "biases" in body:
+            changes["biases"] = [_bias_edit(edit, sizes)
+                                 for edit in _edit_list(body["biases"], "biases")]
+        return changes
+
+    def make_job(self, spec: PlaygroundSpec, context: JobContext) -> PlaygroundJob:
+        return PlaygroundJob(spec, context.pool,
+                             max_snapshot_rate=context.config.max_snapshot_rate)
+
+    def catalog(self, config: Config) -> dict[str, Any]:
+        return {
+            "problemTypes": [{"key": k, "label": label} for k, label in choices.PROBLEM_TYPES],
+            "datasets": {
+                problem: [
+                    {"key": info.key, "label": info.label, "points": info.num_points}
+                    for info in DATASETS.values()
+                    if info.problem == problem
+                ]
+                for problem, _ in choices.PROBLEM_TYPES
+            },
+            "features": [
+                {"key": key, "label": label, "expression": expression}
+                for key, label, expression in FEATURES
+            ],
+            "activations": [{"key": k, "label": label} for k, label in choices.ACTIVATIONS],
+            "outputActivation": choices.OUTPUT_ACTIVATION,
+            "regularizations": [{"key": k, "label": label}
+                                for k, label in choices.REGULARIZATIONS],
+            "learningRates": list(choices.LEARNING_RATES),
+            "regularizationRates": list(choices.REGULARIZATION_RATES),
+            "limits": {
+                "hiddenLayers": {"min": 0, "max": config.max_hidden_layers},
+                "neurons": {"min": 1, "max": config.max_neurons},
+                "batchSize": choices.BATCH_SIZE.to_json(),
+                "noise": choices.NOISE.to_json(),
+                "percTrainData": choices.PERC_TRAIN_DATA.to_json(),
+                "learningRate": choices.LEARNING_RATE.to_json(),
+                "regularizationRate": choices.REGULARIZATION_RATE.to_json(),
+                "editedWeight": {"min": -MAX_EDITED_WEIGHT, "max": MAX_EDITED_WEIGHT},
+                "seedLength": choices.MAX_SEED_LENGTH,
+            },
+            "inputRange": list(choices.INPUT_RANGE),
+            "defaults": choices.DEFAULTS,
+        }
+
+
+def _edit_list(value: Any, field: str) -> list[dict[str, Any]]:
+    if not isinstance(value, list) or not all(isinstance(e, dict) for e in value):
+        raise SpecError(field, "must be a list of objects")
+    return value
+
+
+def _index(edit: dict[str, Any], key: str, field: str, size: int) -> int:
+    return whole_number(f"{field}.{key}", edit.get(key), 0, size - 1)
+
+
+def _weight_edit(edit: dict[str, Any], sizes: list[int]) -> dict[str, Any]:
+    """`{layer, input, unit, value}`: layer counts Dense layers from 0 (the first hidden one)."""
+    layer = _index(edit, "layer", "weights", len(sizes) - 1)
+    return {
+        "layer": layer,
+        "input": _index(edit, "input", "weights", sizes[layer]),
+        "unit": _index(edit, "unit", "weights", sizes[layer + 1]),
+        "value": number("weights.value", edit.get("value"),
+                        -MAX_EDITED_WEIGHT, MAX_EDITED_WEIGHT),
+    }
+
+
+def _bias_edit(edit: dict[str, Any], sizes: list[int]) -> dict[str, Any]:
+    layer = _index(edit, "layer", "biases", len(sizes) - 1)
+    return {
+        "layer": layer,
+        "unit": _index(edit, "unit", "biases", sizes[layer + 1]),
+        "value": number("biases.value", edit.get("value"), -MAX_EDITED_WEIGHT, MAX_EDITED_WEIGHT),
+    }
+
+
+PLAYGROUND = PlaygroundProblem()

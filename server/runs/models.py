@@ -1,0 +1,46 @@
+"""Keras models that hold a run's latest weights, for the downloads.
+
+The training thread owns the trainer's model; exports never touch it. A run's
+export model is built once by its job (the same builder that made the trained
+model, so it is the same network) and loaded with the newest weights per request.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import TypeVar
+
+import keras
+
+from server.runs.run import Run
+
+T = TypeVar("T")
+
+
+class ModelNotReadyError(RuntimeError):
+    """The run has no weights yet (its model is still being built) → 409, retry shortly."""
+
+
+class RunModels:
+    """One export model per run, behind one lock (exports take milliseconds)."""
+
+    def __init__(self) -> None:
+        self._models: dict[str, keras.Model] = {}
+        self._lock = threading.Lock()
+
+    def with_model(self, run: Run, use: Callable[[keras.Model, int], T]) -> T:
+        """Call `use(model, epoch)` with the run's model holding its newest weights."""
+        with self._lock:
+            model = self._models.get(run.id)
+            if model is None:
+                model = self._models[run.id] = run.job.build_export_model()
+            epoch, weights = run.job.latest_weights()
+            if not weights:
+                raise ModelNotReadyError("the run's model is still being built; retry in a moment")
+            model.set_weights(weights)
+            return use(model, epoch)
+
+    def forget(self, run_id: str) -> None:
+        with self._lock:
+            self._models.pop(run_id, None)

@@ -1,0 +1,162 @@
+"""Where runs outlive the process: one SQLite file under the data directory.
+
+A run is saved when it is created, when its state changes and at least every few
+seconds while it trains (spec, state, epoch, metrics, metric history, latest
+weights). SQLite's journal makes each save all-or-nothing, so a `kill -9` loses
+at most the seconds since the last save and never leaves a half-written run.
+A store that cannot write (unwritable or full disk) says why and the server
+keeps serving: training never waits for, or fails because of, the disk.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import sqlite3
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    spec TEXT NOT NULL,
+    state TEXT NOT NULL,
+    epoch INTEGER NOT NULL,
+    created_at REAL NOT NULL,
+    saved_at REAL NOT NULL,
+    metrics TEXT NOT NULL,
+    history TEXT NOT NULL,
+    weights BLOB NOT NULL
+)
+"""
+
+
+@dataclass
+class RunRecord:
+    """Everything needed to list, export and resume a run after a restart."""
+
+    id: str
+    kind: str
+    spec: dict[str, Any]
+    state: str
+    epoch: int
+    created_at: float
+    saved_at: float
+    metrics: dict[str, Any] = field(default_factory=dict)
+    history: Any = None
+    weights: list[np.ndarray] = field(default_factory=list)
+
+
+def weights_to_bytes(weights: list[np.ndarray]) -> bytes:
+    buffer = io.BytesIO()
+    np.savez(buffer, *weights)
+    return buffer.getvalue()
+
+
+def weights_from_bytes(data: bytes) -> list[np.ndarray]:
+    with np.load(io.BytesIO(data), allow_pickle=False) as archive:
+        return [archive[f"arr_{i}"] for i in range(len(archive.files))]
+
+
+class RunStore:
+    """A thread-safe SQLite store; every failure is logged and remembered, never raised."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.path = data_dir / "runs.sqlite3"
+        self._lock = threading.Lock()
+        self._connection: sqlite3.Connection | None = None
+        self.error: str | None = None
+        try:
+            data_dir.mkdir(parents=True, exist_ok=True)
+            connection = sqlite3.connect(self.path, check_same_thread=False,
+                                         isolation_level=None, timeout=10)
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=FULL")
+            connection.execute(SCHEMA)
+            self._connection = connection
+        except (sqlite3.Error, OSError) as error:
+            self._fail("open", error)
+
+    @property
+    def healthy(self) -> bool:
+        return self._connection is not None and self.error is None
+
+    def _fail(self, action: str, error: Exception) -> None:
+        self.error = (f"cannot {action} the run store at {self.path}: {error}. Runs keep "
+                      "training but are not saved; free disk space or fix the data "
+                      "directory's permissions (--data-dir).")
+        log.error(self.error)
+
+    def save(self, record: RunRecord) -> bool:
+        if self._connection is None:
+            return False
+        row = (record.id, record.kind, json.dumps(record.spec), record.state, record.epoch,
+               record.created_at, record.saved_at, json.dumps(record.metrics, allow_nan=False),
+               json.dumps(record.history, allow_nan=False), weights_to_bytes(record.weights))
+        try:
+            with self._lock:
+                self._connection.execute(
+                    "INSERT OR REPLACE INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
+            self.error = None
+            return True
+        except (sqlite3.Error, OSError, ValueError) as error:
+            self._fail("write", error)
+            return False
+
+    def delete(self, run_id: str) -> None:
+        if self._connection is None:
+            return
+        try:
+            with self._lock:
+                self._connection.execute("DELETE FROM runs WHERE id = ?", (run_id,))
+        except (sqlite3.Error, OSError) as error:
+            self._fail("write", error)
+
+    def load_all(self) -> list[RunRecord]:
+        """Every readable run, whole (weights and history too), oldest first."""
+        return self._select("SELECT * FROM runs ORDER BY created_at", ())
+
+    def load(self, run_id: str) -> RunRecord | None:
+        """One run, whole; None when it is not stored (or cannot be read)."""
+        records = self._select("SELECT * FROM runs WHERE id = ?", (run_id,))
+        return records[0] if records else None
+
+    def summaries(self) -> list[RunRecord]:
+        """Every readable run without its weights and history (cheap: for listing)."""
+        return self._select(
+            "SELECT id, kind, spec, state, epoch, created_at, saved_at, metrics, 'null', NULL "
+            "FROM runs ORDER BY created_at", ())
+
+    def _select(self, query: str, parameters: tuple[Any, ...]) -> list[RunRecord]:
+        if self._connection is None:
+            return []
+        try:
+            with self._lock:
+                rows = self._connection.execute(query, parameters).fetchall()
+        except (sqlite3.Error, OSError) as error:
+            self._fail("read", error)
+            return []
+        records = []
+        for row in rows:
+            try:
+                records.append(RunRecord(
+                    row[0], row[1], json.loads(row[2]), row[3], row[4], row[5], row[6],
+                    json.loads(row[7]), json.loads(row[8]),
+                    weights_from_bytes(row[9]) if row[9] is not None else []))
+            except (ValueError, OSError) as error:
+                log.error("skipping unreadable run %s: %s", row[0], error)
+        return records
+
+    def close(self) -> None:
+        with self._lock:
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None
