@@ -81,8 +81,8 @@ def test_the_mystery_equation_lands_at_w_01_b_03_and_the_curve_moves(
     rp.wait_until(lambda: rp.server_run()["state"] == "paused", message="paused")
     server = rp.wait_until(lambda: (s := rp.server_run())["epoch"] == rp.probe("epoch") and s,
                            message="the page to show the final epoch")
-    assert rp.number("#w") == pytest.approx(server["W"], abs=6e-5)
-    assert rp.number("#b") == pytest.approx(server["b"], abs=6e-5)
+    assert rp.number("#w") == pytest.approx(server["metrics"]["W"], abs=6e-5)
+    assert rp.number("#b") == pytest.approx(server["metrics"]["b"], abs=6e-5)
     assert "The line: y = " in page.locator("#equation").text_content()
     page.screenshot(path=str(output_dir / "fitting-mystery.png"), full_page=True)
 
@@ -94,7 +94,7 @@ def test_a_bad_csv_row_is_named_and_the_current_run_goes_on(fitting: FittingPage
     page.click(".dataset-choice[data-key=custom]")
     custom = rp.wait_until(lambda: (r := rp.server_run())["spec"]["dataset"] == "custom" and r,
                            timeout=60, message="the example CSV's run")
-    assert len(custom["train"]) + len(custom["test"]) == 21  # the y = x² example
+    assert len(custom["setup"]["train"]) + len(custom["setup"]["test"]) == 21  # y = x², 21 points
     rp.play()
     page.fill("#csv", "x,y\n1,2\n\n2,4\n3,six\n4,8\n")
     posts_before = len(rp.api_requests("POST", r"/api/runs(\?.*)?"))
@@ -112,7 +112,8 @@ def test_a_bad_csv_row_is_named_and_the_current_run_goes_on(fitting: FittingPage
     page.click("#use-csv")
     fixed = rp.wait_until(lambda: rp.run_id != custom["id"] and rp.server_run(),
                           message="the corrected CSV's run")
-    assert fixed["xLabel"] == "temp" and len(fixed["train"]) + len(fixed["test"]) == 3
+    setup = fixed["setup"]
+    assert setup["xLabel"] == "temp" and len(setup["train"]) + len(setup["test"]) == 3
     expect(page.locator("#csv-error")).to_have_text("")
 
 

@@ -17,6 +17,11 @@ function exampleCsv() {
   return rows.join("\n");
 }
 
+/** Bytes as megabytes, one decimal: 900000 → "0.9 MB". */
+function megabytes(bytes) {
+  return `${(bytes / 1e6).toFixed(1)} MB`;
+}
+
 /** "10" or "8, 4" → [10] or [8, 4]; null when it is not a list of whole numbers. */
 function parseLayers(text) {
   const parts = text.split(/[\s,]+/).filter(Boolean);
@@ -106,15 +111,17 @@ export class FittingControls {
       input.addEventListener("change", () => onChange(key, Number(input.value)));
     }
 
+    $("csv-rows-max").textContent = fitting.limits.csvRows.max.toLocaleString("en");
     $("csv").value = exampleCsv();
     $("use-csv").addEventListener("click", () => onChange("csv", $("csv").value));
     $("csv-file").addEventListener("change", async () => {
       const file = $("csv-file").files[0];
       $("csv-file").value = "";
       if (!file) return;
-      if (file.size > 900_000) {
-        this.showCsvError(`${file.name} is ${(file.size / 1e6).toFixed(1)} MB; at most ` +
-          `${fitting.limits.csvRows.max.toLocaleString("en")} rows (under 0.9 MB) are taken`);
+      const { csvRows, csvBytes } = fitting.limits;
+      if (file.size > csvBytes.max) {
+        this.showCsvError(`${file.name} is ${megabytes(file.size)}; at most ` +
+          `${csvRows.max.toLocaleString("en")} rows (up to ${megabytes(csvBytes.max)}) are taken`);
         return;
       }
       $("csv").value = await file.text();

@@ -67,13 +67,14 @@ function showProgress(epoch, trainLoss, testLoss) {
 /** W and b (linear model), and the fitted line in the data's own units. */
 function showWeights(weights) {
   const run = page.run;
-  if (!run || run.model !== "linear") {
+  const setup = run?.setup;
+  if (!run || setup.model !== "linear") {
     $("w").textContent = "–";
     $("b").textContent = "–";
-    const hidden = run ? run.layers.slice(1, -1).join(" → ") : "";
+    const hidden = run ? setup.layers.slice(1, -1).join(" → ") : "";
     $("equation").textContent = run
       ? `A network: x → ${hidden} ${run.spec.activation} nodes → y. ` +
-        `${run.train.length} training points, ${run.test.length} test points.`
+        `${setup.train.length} training points, ${setup.test.length} test points.`
       : "";
     $("raw-line").textContent = "";
     return;
@@ -81,7 +82,7 @@ function showWeights(weights) {
   const [[[[w]], [b]]] = weights;
   $("w").textContent = formatNumber(w);
   $("b").textContent = formatNumber(b);
-  const { enabled, mean, std } = run.normalization;
+  const { enabled, mean, std } = setup.normalization;
   const slope = w / std;
   const intercept = b - (w * mean) / std;
   const line = `y = ${formatNumber(slope)}·x ${intercept < 0 ? "−" : "+"} ${formatNumber(Math.abs(intercept))}`;
@@ -125,19 +126,20 @@ function specOf(settings) {
 /** What the RunControl asks of the page: the run for the settings, its model, how to show it. */
 const runHooks = {
   spec: () => specOf(page.settings),
-  load: (run) => FittingModel.load(run.modelUrl, run.normalization),
+  load: (run) => FittingModel.load(run.modelUrl, run.setup.normalization),
   show(run, summary, model) {
     page.run = run;
     probe.runId = run.id;
     page.settings.seed = run.spec.seed;
     $("csv-error").textContent = "";
-    document.body.classList.toggle("run-linear", run.model === "linear");
-    document.body.classList.toggle("run-network", run.model !== "linear");
+    const { setup } = run;
+    document.body.classList.toggle("run-linear", setup.model === "linear");
+    document.body.classList.toggle("run-network", setup.model !== "linear");
 
-    page.plot.setData({ train: run.train, test: run.test, xLabel: run.xLabel, yLabel: run.yLabel });
+    page.plot.setData(setup);
     const weights = model.weights();
-    if (run.model === "linear") {
-      page.surface.setData(run.train, run.normalization);
+    if (setup.model === "linear") {
+      page.surface.setData(setup.train, setup.normalization);
       page.surface.setPath([[0, weights[0][0][0][0], weights[0][1][0]]]);
     }
     page.ys = model.predict(page.plot.sampleXs());
@@ -146,12 +148,13 @@ const runHooks = {
     showWeights(weights);
     page.chart.reset();
     page.shownEpoch = 0;
-    showProgress(summary.epoch, summary.trainLoss, summary.testLoss);
-    page.chart.add(summary.epoch, summary.trainLoss, summary.testLoss);
+    const { trainLoss, testLoss } = summary.metrics;
+    showProgress(summary.epoch, trainLoss, testLoss);
+    page.chart.add(summary.epoch, trainLoss, testLoss);
   },
   /** The learning rate changed while the run was being created: the run has the old one. */
   async sync(summary) {
-    if (summary.learningRate !== page.settings.learningRate) {
+    if (summary.metrics.learningRate !== page.settings.learningRate) {
       await page.control.session.patch({ learningRate: page.settings.learningRate });
     }
   },

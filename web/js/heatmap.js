@@ -72,7 +72,7 @@ export class HeatMap {
   }
 
   /**
-   * Draw values[(sample) * stride + offset]; samples are row-major, row 0 at the top (x2 = +6).
+   * Draw values[(sample) * stride + offset]; samples are row-major, row 0 at the top (the highest x2).
    * @param {ArrayLike<number>} values
    */
   draw(values, offset, stride, discretize) {
@@ -85,7 +85,7 @@ export class HeatMap {
   }
 }
 
-/** The x (and y) of each grid sample: -6 + 12·i/(n-1); rows go from +6 down to -6. */
+/** The x (and y) of each grid sample over [low, high] in both axes; rows go from high down to low. */
 export function gridPoints(density, [low, high]) {
   const points = new Float32Array(density * density * 2);
   const step = (high - low) / (density - 1);

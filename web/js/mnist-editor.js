@@ -14,7 +14,8 @@ const LAYER_LABELS = {
   dropout: "Dropout",
   batchnorm: "Batch norm",
 };
-const PARAM_LABELS = { units: "units", filters: "filters", kernel: "kernel", stride: "stride", size: "size" };
+const PARAM_LABELS = { units: "units", filters: "filters", kernel: "kernel", stride: "stride", size: "size", rate: "drop rate" };
+const PARAM_STEPS = { rate: 0.05 }; // the others are whole numbers
 const NEW_LAYER = {
   dense: { units: 100 },
   conv: { filters: 8, kernel: 5, stride: 1 },
@@ -22,8 +23,8 @@ const NEW_LAYER = {
   dropout: { rate: 0.25 },
   batchnorm: {},
 };
-const DROPOUT_RANGE = [0, 0.9]; // the API's range for dropout rates
-const DEFAULT_TRAIN_IMAGES = 55000;
+/** Training-image counts the field suggests below the whole set (which it suggests too). */
+const SUGGESTED_TRAIN_IMAGES = [1000, 2000, 5000, 10000, 20000];
 
 const clone = (value) => JSON.parse(JSON.stringify(value));
 
@@ -67,7 +68,7 @@ export class ModelEditor {
     this.preset = mnist.presets[0].key;
     this.values = null;
     this.buildStatic();
-    this.choose(this.preset, { trainImages: DEFAULT_TRAIN_IMAGES });
+    this.choose(this.preset, { trainImages: mnist.defaults.trainImages });
   }
 
   get presetInfo() {
@@ -97,8 +98,7 @@ export class ModelEditor {
     const limits = catalog.limits;
     const bounds = {
       "learning-rate": limits.learningRate,
-      "decay-to": { min: 0, max: limits.learningRate.max },
-      "decay-steps": { min: 1, max: 1000000 },
+      "decay-steps": limits.decaySteps,
       "batch-size": limits.batchSize,
       shift: limits.shift,
       epochs: limits.epochs,
@@ -108,6 +108,10 @@ export class ModelEditor {
       $(id).min = String(min);
       $(id).max = String(max);
     }
+    const images = limits.trainImages;
+    $("train-image-choices").replaceChildren(
+      ...[...SUGGESTED_TRAIN_IMAGES.filter((n) => n >= images.min && n < images.max), images.max]
+        .map((n) => element("option", { value: String(n) })));
     const fields = {
       activation: (v) => ({ activation: v }),
       init: (v) => ({ init: v }),
@@ -141,7 +145,7 @@ export class ModelEditor {
     const preset = this.presets.get(key);
     if (!preset) return;
     this.preset = key;
-    const keep = trainImages ?? this.values?.trainImages ?? DEFAULT_TRAIN_IMAGES;
+    const keep = trainImages ?? this.values?.trainImages ?? this.catalog.defaults.trainImages;
     this.values = { ...clone(preset.spec), trainImages: keep };
     this.render();
     this.onChange();
@@ -215,6 +219,7 @@ export class ModelEditor {
     const decay = v.learningRateDecay;
     $("decay").checked = Boolean(decay);
     $("decay-to").disabled = !decay;
+    $("decay-to").max = String(v.learningRate); // the rate decays down, never up
     $("decay-steps").disabled = !decay;
     set("decay-to", decay ? decay.to : 0.0001);
     set("decay-steps", decay ? decay.steps : 2000);
@@ -277,8 +282,9 @@ export class ModelEditor {
         params.append(element("label", { className: "param" },
           element("span", { textContent: label }), input));
       };
-      for (const [key, range] of Object.entries(limits)) numberField(key, range, 1, PARAM_LABELS[key] ?? key);
-      if (layer.type === "dropout") numberField("rate", DROPOUT_RANGE, 0.05, "drop rate");
+      for (const [key, range] of Object.entries(limits)) {
+        numberField(key, range, PARAM_STEPS[key] ?? 1, PARAM_LABELS[key] ?? key);
+      }
       if (layer.type === "dense" || layer.type === "conv") {
         const act = element("select", { className: "layer-activation", "aria-label": `Layer ${number}: activation` },
           option("", "model’s activation", !layer.activation),
@@ -307,10 +313,14 @@ export class ModelEditor {
       item.classList.toggle("invalid", Boolean(row.error));
     });
     const steps = Math.max(1, Math.floor(this.values.trainImages / this.values.batchSize));
+    const most = this.catalog.limits.parameters.max;
+    const tooMany = total > most;
     const text = Number.isFinite(total) && Number.isFinite(steps)
-      ? `${formatCount(total)} trainable parameters · ${formatCount(steps)} batches per epoch`
+      ? `${formatCount(total)} trainable parameters${tooMany ? `, more than the ${formatCount(most)} the server trains` : ""}`
+        + ` · ${formatCount(steps)} batches per epoch`
       : "";
     this.$("param-count").textContent = text;
+    this.$("param-count").classList.toggle("over-limit", tooMany);
     for (const label of document.querySelectorAll("#presets .preset")) {
       label.classList.toggle("modified", label.dataset.preset === this.preset && this.modified);
     }

@@ -72,8 +72,8 @@ function clearError() {
 
 /** Make a new run the lab's: its code, its panels emptied, the talk's figure for its preset. */
 function showRun(run) {
-  $("code").textContent = run.code;
-  const preset = lab.catalog.presets.find((p) => p.key === run.preset);
+  $("code").textContent = run.setup.code;
+  const preset = lab.catalog.presets.find((p) => p.key === run.setup.preset);
   const reported = reportedAccuracy(preset?.reported);
   lab.progress.reset(run, reported === null ? null
     : { value: reported, label: `the talk reports ${preset.reported.split(",")[0]}` });

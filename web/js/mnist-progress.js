@@ -55,12 +55,14 @@ export class LabProgress {
     for (const id of STATS) $(id).textContent = "–";
     if (run) {
       $("epoch").textContent = `0.00 / ${run.spec.epochs}`;
-      $("iteration").textContent = `0 / ${formatCount(run.totalSteps)}`;
+      $("iteration").textContent = `0 / ${formatCount(run.setup.totalSteps)}`;
     }
     $("accuracy-note").textContent = "";
     $("batch-note").textContent = "";
     $("test-note").textContent = "";
-    $("confusion-note").textContent = "After a full evaluation of the 10,000 test images.";
+    $("confusion-note").textContent = run
+      ? `After a full evaluation of the ${formatCount(run.setup.testImages)} test images.`
+      : "After a full evaluation of the test images.";
     for (const panel of document.querySelectorAll(".panel")) panel.classList.remove("filled");
     $("weight-maps").classList.add("empty");
   }
@@ -71,10 +73,10 @@ export class LabProgress {
     const run = this.run;
     if (!run) return;
     $("epoch").textContent = `${m.epoch.toFixed(2)} / ${run.spec.epochs}`;
-    $("iteration").textContent = `${formatCount(m.batch)} / ${formatCount(run.totalSteps)}`;
+    $("iteration").textContent = `${formatCount(m.batch)} / ${formatCount(run.setup.totalSteps)}`;
     $("test-accuracy").textContent = formatPercent(m.testAccuracy);
     $("accuracy-note").textContent = Number.isFinite(m.evaluatedImages)
-      ? m.evaluatedImages === run.testImages ? `(all ${formatCount(m.evaluatedImages)} images)`
+      ? m.evaluatedImages === run.setup.testImages ? `(all ${formatCount(m.evaluatedImages)} images)`
         : `(${formatCount(m.evaluatedImages)}-image sample)`
       : "";
     $("accuracy-note").title = Number.isFinite(m.evaluationShare)

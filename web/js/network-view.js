@@ -50,7 +50,6 @@ export class NetworkView {
     this.weights = null;
     this.card = null;
     this.editing = null;
-    this.hovered = null;
   }
 
   /**
@@ -292,7 +291,6 @@ export class NetworkView {
   // -- hover and edit ---------------------------------------------------------------------
 
   hover(node) {
-    this.hovered = node;
     this.options.onHover(node);
   }
 

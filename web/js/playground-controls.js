@@ -19,21 +19,23 @@ function selectValue(select, value) {
   select.value = text;
 }
 
-function drawPreview(canvas, points) {
+/** A data set's preview: its points on a canvas covering `range` ([low, high]) in both axes. */
+function drawPreview(canvas, points, [low, high]) {
   const size = canvas.width;
+  const scale = size / (high - low);
   const ctx = canvas.getContext("2d");
   ctx.clearRect(0, 0, size, size);
   for (const [x1, x2, label] of points) {
     ctx.fillStyle = cssColor(label);
     ctx.beginPath();
-    ctx.arc(((x1 + 6) / 12) * size, ((6 - x2) / 12) * size, size / 50, 0, 2 * Math.PI);
+    ctx.arc((x1 - low) * scale, (high - x2) * scale, size / 50, 0, 2 * Math.PI);
     ctx.fill();
   }
 }
 
 export class PlaygroundControls {
   /**
-   * @param {object} catalog  GET /api/catalog
+   * @param {object} catalog  the catalogue's playground section
    * @param {(key: string, value: any) => void} onChange
    * @param {Record<string, number[][]>} previews  a few points of each data set, by key
    */
@@ -48,7 +50,7 @@ export class PlaygroundControls {
       activation: catalog.activations,
       regularization: catalog.regularizations,
       regularizationRate: catalog.regularizationRates,
-      problem: catalog.problems,
+      problem: catalog.problemTypes,
     };
     for (const [key, entries] of Object.entries(selects)) {
       const select = $(key);
@@ -94,7 +96,7 @@ export class PlaygroundControls {
         const canvas = document.createElement("canvas");
         canvas.width = 64;
         canvas.height = 64;
-        drawPreview(canvas, this.previews[dataset.key] ?? []);
+        drawPreview(canvas, this.previews[dataset.key] ?? [], this.catalog.inputRange);
         button.appendChild(canvas);
         button.addEventListener("click", () => this.onChange(key, dataset.key));
         return button;

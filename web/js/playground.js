@@ -32,7 +32,7 @@ const probe = (window.__playground = {
 });
 
 const page = {
-  catalog: null,
+  catalog: null, // the catalogue's playground section
   state: null,
   hash: null,
   controls: null,
@@ -74,7 +74,7 @@ function showProgress(epoch, trainLoss, testLoss) {
  * the same data for the same seed), its model, and how to show it. */
 const runHooks = {
   spec: () => page.state.spec(),
-  load: (run) => ModelView.load(run.modelUrl, run.features, DENSITY, page.catalog.inputRange),
+  load: (run) => ModelView.load(run.modelUrl, run.setup.features, DENSITY, page.catalog.inputRange),
   show(run, summary, model) {
     probe.runId = run.id;
     if (page.state.get("seed") !== run.spec.seed) {
@@ -82,14 +82,15 @@ const runHooks = {
     }
     page.hash.write(page.state);
 
-    page.network.build({ selected: run.features, shape: run.spec.networkShape });
+    page.network.build({ selected: run.setup.features, shape: run.spec.networkShape });
     page.network.updateWeights(model.weights());
     model.compute();
-    page.output.setData(run.train, run.test);
+    page.output.setData(run.setup.train, run.setup.test);
     page.chart.reset();
     page.shownEpoch = 0;
-    showProgress(summary.epoch, summary.trainLoss, summary.testLoss);
-    page.chart.add(summary.epoch, summary.trainLoss, summary.testLoss);
+    const { trainLoss, testLoss } = summary.metrics;
+    showProgress(summary.epoch, trainLoss, testLoss);
+    page.chart.add(summary.epoch, trainLoss, testLoss);
     page.hovered = null;
     page.mapsDirty = true;
     page.featuresDirty = true;
@@ -98,7 +99,7 @@ const runHooks = {
   async sync(summary) {
     const live = {};
     for (const key of ["learningRate", "regularizationRate"]) {
-      if (summary[key] !== page.state.get(key)) live[key] = page.state.get(key);
+      if (summary.metrics[key] !== page.state.get(key)) live[key] = page.state.get(key);
     }
     if (Object.keys(live).length > 0) await page.control.session.patch(live);
   },
@@ -216,7 +217,7 @@ async function loadPreviews() {
 }
 
 async function main() {
-  const [catalog, backend, previews] = await Promise.all([
+  const [{ playground: catalog }, backend, previews] = await Promise.all([
     api.catalog(),
     chooseBackend(),
     loadPreviews(),

@@ -107,7 +107,7 @@ export class RunControl {
     try {
       const summary = playing ? await session.play() : await session.pause();
       this.showState(summary.state);
-      this.page.progress(summary.epoch, summary.trainLoss, summary.testLoss);
+      this.page.progress(summary.epoch, summary.metrics.trainLoss, summary.metrics.testLoss);
     } catch (error) {
       this.status.error(playing ? "Could not play" : "Could not pause", error);
       this.showState(session.state);
@@ -121,7 +121,7 @@ export class RunControl {
     try {
       if (session.state === "running") await this.setPlaying(false);
       const summary = await session.step();
-      if (summary) this.page.progress(summary.epoch, summary.trainLoss, summary.testLoss);
+      if (summary) this.page.progress(summary.epoch, summary.metrics.trainLoss, summary.metrics.testLoss);
     } catch (error) {
       this.status.error("Could not step", error);
     }
