@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.page_driver import http_json
+from tests.browser.page_driver import http_bytes, http_json
 from tests.browser.playground_page import Playground
 
 # Chromium logs every 4xx response as a console error; a rejected CSV is meant to get one.
@@ -62,6 +62,8 @@ def test_the_mystery_equation_lands_at_w_01_b_03_and_the_curve_moves(
     page = rp.page
     expect(page.locator("nav a[href='/']")).to_be_visible()
     expect(page.locator("nav a[href='/mnist.html']")).to_be_visible()
+    for other in ("/", "/mnist.html"):  # and they link here
+        assert b'href="/fitting.html"' in http_bytes(f"{rp.base_url}{other}"), other
     expect(page.locator(".lesson.selected")).to_have_attribute("data-key", "mystery")
     run = rp.server_run()
     assert run["problem"] == "fitting" and run["spec"]["dataset"] == "mystery"
