@@ -127,7 +127,7 @@ function specOf(settings) {
 const runHooks = {
   spec: () => specOf(page.settings),
   load: (run) => FittingModel.load(run.modelUrl, run.setup.normalization),
-  show(run, summary, model) {
+  show(run, model) {
     page.run = run;
     probe.runId = run.id;
     page.settings.seed = run.spec.seed;
@@ -148,13 +148,13 @@ const runHooks = {
     showWeights(weights);
     page.chart.reset();
     page.shownEpoch = 0;
-    const { trainLoss, testLoss } = summary.metrics;
-    showProgress(summary.epoch, trainLoss, testLoss);
-    page.chart.add(summary.epoch, trainLoss, testLoss);
+    const { trainLoss, testLoss } = run.metrics;
+    showProgress(run.epoch, trainLoss, testLoss);
+    page.chart.add(run.epoch, trainLoss, testLoss);
   },
   /** The learning rate changed while the run was being created: the run has the old one. */
-  async sync(summary) {
-    if (summary.metrics.learningRate !== page.settings.learningRate) {
+  async sync(run) {
+    if (run.metrics.learningRate !== page.settings.learningRate) {
       await page.control.session.patch({ learningRate: page.settings.learningRate });
     }
   },

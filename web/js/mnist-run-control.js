@@ -62,12 +62,12 @@ export class LabRunControl {
     try {
       const opened = await this.session.open(this.lab.spec(), { state: "running" });
       if (!opened) return;
-      const { run, summary } = opened;
+      const { run } = opened;
       $("export").href = api.exportUrl(run.id);
       $("export").classList.remove("disabled");
       $("export").removeAttribute("aria-disabled");
       this.lab.show(run);
-      this.showState(summary.state);
+      this.showState(run.state);
     } catch (error) {
       this.lab.error("Could not start a run", error);
     } finally {

@@ -75,7 +75,7 @@ function showProgress(epoch, trainLoss, testLoss) {
 const runHooks = {
   spec: () => page.state.spec(),
   load: (run) => ModelView.load(run.modelUrl, run.setup.features, DENSITY, page.catalog.inputRange),
-  show(run, summary, model) {
+  show(run, model) {
     probe.runId = run.id;
     if (page.state.get("seed") !== run.spec.seed) {
       page.state = page.state.with({ seed: run.spec.seed });
@@ -88,18 +88,18 @@ const runHooks = {
     page.output.setData(run.setup.train, run.setup.test);
     page.chart.reset();
     page.shownEpoch = 0;
-    const { trainLoss, testLoss } = summary.metrics;
-    showProgress(summary.epoch, trainLoss, testLoss);
-    page.chart.add(summary.epoch, trainLoss, testLoss);
+    const { trainLoss, testLoss } = run.metrics;
+    showProgress(run.epoch, trainLoss, testLoss);
+    page.chart.add(run.epoch, trainLoss, testLoss);
     page.hovered = null;
     page.mapsDirty = true;
     page.featuresDirty = true;
   },
   /** A rate changed while the run was being created: the run has the old one. */
-  async sync(summary) {
+  async sync(run) {
     const live = {};
     for (const key of ["learningRate", "regularizationRate"]) {
-      if (summary.metrics[key] !== page.state.get(key)) live[key] = page.state.get(key);
+      if (run.metrics[key] !== page.state.get(key)) live[key] = page.state.get(key);
     }
     if (Object.keys(live).length > 0) await page.control.session.patch(live);
   },

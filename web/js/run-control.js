@@ -20,9 +20,9 @@ export class RunControl {
    * @param {import("./status-line.js").StatusLine} status  with "message", "connection" and "run" parts
    * @param {{spec: () => object,
    *          load: (run: object) => Promise<{dispose: () => void}>,
-   *          show: (run: object, summary: object, model: object) => void,
+   *          show: (run: object, model: object) => void,
    *          progress: (epoch: number, trainLoss?: number, testLoss?: number) => void,
-   *          sync?: (summary: object) => Promise<void>|void,
+   *          sync?: (run: object) => Promise<void>|void,
    *          failed?: (error: Error) => void}} page
    *   spec: the run to create; load: its model in the page; show: make the new run the
    *   page's; progress: show an epoch (and its losses); sync: catch up with changes made
@@ -60,15 +60,15 @@ export class RunControl {
     try {
       const opened = await this.session.open(this.page.spec(), { prepare: (run) => this.page.load(run) });
       if (!opened) return;
-      const { run, summary, prepared: model } = opened;
+      const { run, prepared: model } = opened;
       const previous = this.model;
       this.model = model;
-      this.page.show(run, summary, model);
+      this.page.show(run, model);
       previous?.dispose();
-      this.showState(summary.state);
+      this.showState(run.state);
       $("download").href = api.exportUrl(run.id);
       $("download").classList.remove("disabled");
-      await this.page.sync?.(summary);
+      await this.page.sync?.(run);
       if (play) await this.setPlaying(true);
     } catch (error) {
       if (start !== this.starts) return;

@@ -35,8 +35,7 @@ export class RunSession {
    * shows it with (its model, say). The previous run is deleted. When open() is called
    * again before this one is done, the newer call wins: this run is deleted, what
    * `prepare` made is disposed, and the call resolves null (and never throws).
-   * @returns {Promise<{run: object, summary: object, prepared: any} | null>}
-   *   run: its details; summary: the run in the state asked for
+   * @returns {Promise<{run: object, prepared: any} | null>}  run: its details
    */
   async open(spec, { state = "paused", prepare = async () => null } = {}) {
     const ticket = ++this.opening;
@@ -47,13 +46,8 @@ export class RunSession {
       prepared?.dispose?.();
       if (run) api.deleteRun(run.id).catch(() => {});
     };
-    let summary;
     try {
       run = await api.createRun(spec, state);
-      summary = run;
-      if (run.state !== state && (run.state === "running" || run.state === "paused")) {
-        summary = await api.patchRun(run.id, { state }); // a server that ignored ?state=
-      }
       if (!superseded()) prepared = await prepare(run);
     } catch (error) {
       discard();
@@ -64,15 +58,15 @@ export class RunSession {
       discard();
       return null;
     }
-    this.attach(run, summary.state);
-    return { run, summary, prepared };
+    this.attach(run);
+    return { run, prepared };
   }
 
   /** Make `run` the current one: its stream opens, the previous run is deleted. */
-  attach(run, state) {
+  attach(run) {
     this.release();
     this.run = run;
-    this.state = state;
+    this.state = run.state;
     const id = run.id;
     this.stream = new RunStream(api.eventsUrl(id), {
       kinds: this.kinds,
