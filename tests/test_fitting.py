@@ -416,7 +416,7 @@ def test_the_exported_network_predicts_the_crickets_in_tfjs(client: FlaskClient,
 
 
 SURFACE_SCRIPT = """
-import {moments, lossAt, bestFit, squareBox, surfaceValues} from './web/js/regression-surface.js';
+import {moments, lossAt, bestFit, squareBox, surfaceValues} from './web/js/fitting-surface.js';
 const [points, norm, probes] = JSON.parse(process.argv[1]);
 const m = moments(points, norm);
 const best = bestFit(m);
@@ -431,7 +431,7 @@ process.stdout.write(JSON.stringify({
 
 @pytest.mark.parametrize("normalize", [False, True])
 def test_the_pages_loss_surface_is_the_engines_loss(normalize: bool) -> None:
-    """web/js/regression-surface.js, run in Node: its loss and best fit are NumPy's."""
+    """web/js/fitting-surface.js, run in Node: its loss and best fit are NumPy's."""
     points = data.crickets()
     norm = data.normalization(points.x, normalize)
     x = norm.apply(points.x)

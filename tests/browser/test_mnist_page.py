@@ -214,15 +214,16 @@ def test_space_pauses_and_resumes_step_trains_one_batch(lab: MnistLab) -> None:
 
     with page.expect_response(lambda r: r.url.endswith("/step")) as stepped:
         page.click("#step")
-    assert stepped.value.json()["batch"] == before + 1
+    assert stepped.value.json()["metrics"]["batch"] == before + 1
     lab.wait_until(lambda: page.text_content("#iteration").startswith(f"{before + 1:,} /"),
                    message=f"the page to show one more iteration than {before}")
-    assert lab.server_run(run_id)["batch"] == before + 1
+    assert lab.server_run(run_id)["metrics"]["batch"] == before + 1
     assert lab.state() == "paused"
 
     page.keyboard.press("Space")
     lab.wait_state("running")
-    lab.wait_until(lambda: lab.server_run(run_id)["batch"] > before + 1, message="training again")
+    lab.wait_until(lambda: lab.server_run(run_id)["metrics"]["batch"] > before + 1,
+                   message="training again")
     expect(page.locator("#pause")).to_have_text("Pause")
 
 

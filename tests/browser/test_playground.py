@@ -43,7 +43,8 @@ def hash_values(url: str) -> dict[str, str]:
 
 
 def catalog(pg: Playground) -> dict[str, Any]:
-    return http_json(f"{pg.base_url}/api/catalog")
+    """The catalogue's playground section."""
+    return http_json(f"{pg.base_url}/api/catalog")["playground"]
 
 
 def run_posts(pg: Playground) -> list[tuple[str, str, Any]]:
@@ -124,12 +125,12 @@ def test_default_configuration_matches_the_spec(playground: Playground) -> None:
     # Numbers are the server's: epoch and both losses (three decimals). A paused run computes
     # its untrained network's losses just after it is created: on a busy machine, after the
     # page got ready.
-    run = pg.wait_until(lambda: (r := pg.server_run())["trainLoss"] is not None and r,
+    run = pg.wait_until(lambda: (r := pg.server_run())["metrics"]["trainLoss"] is not None and r,
                         message="the untrained network's losses")
     assert pg.epoch() == run["epoch"]
     expect(page.locator("#epoch")).to_have_text(re.compile(r"^\d{3},\d{3}$"))
-    expect(page.locator("#loss-train")).to_have_text(f"{run['trainLoss']:.3f}")
-    expect(page.locator("#loss-test")).to_have_text(f"{run['testLoss']:.3f}")
+    expect(page.locator("#loss-train")).to_have_text(f"{run['metrics']['trainLoss']:.3f}")
+    expect(page.locator("#loss-test")).to_have_text(f"{run['metrics']['testLoss']:.3f}")
     expect(page.locator("#play-pause")).not_to_have_class(re.compile("playing"))
 
     # SwiftShader WebGL is software: the page must have picked WASM (the CPU is its fallback
@@ -250,7 +251,8 @@ def test_learning_rate_change_is_a_patch(playground: Playground) -> None:
                   message="the PATCH")
     assert len(run_posts(pg)) == 1
     assert pg.run_id == run_id
-    pg.wait_until(lambda: pg.server_run()["learningRate"] == 0.3, message="the new rate")
+    pg.wait_until(lambda: pg.server_run()["metrics"]["learningRate"] == 0.3,
+                  message="the new rate")
     # The same network trains on at the new rate: the epoch carries on past where it was.
     pg.wait_until(lambda: pg.server_run()["epoch"] > before, message="training to go on")
     assert pg.server_run()["state"] == "running" and pg.run_id == run_id
@@ -328,8 +330,9 @@ def test_heat_map_agrees_with_the_server(playground: Playground) -> None:
 
     weights = pg.server_weights()
     density = 100
-    axis = np.linspace(-6, 6, density)
-    x1, x2 = np.meshgrid(axis, axis[::-1])  # row 0 is x2 = +6, as the page draws it
+    low, high = catalog(pg)["inputRange"]
+    axis = np.linspace(low, high, density)
+    x1, x2 = np.meshgrid(axis, axis[::-1])  # row 0 is the highest x2, as the page draws it
     grid = np.stack([x1.ravel(), x2.ravel()], axis=1)
     prediction = forward(weights, grid, "tanh", "tanh").reshape(density, density)
 
@@ -476,6 +479,30 @@ def test_keyboard_space_plays_and_pauses_arrow_steps_r_resets(playground: Playgr
     old_id = pg.run_id
     pg.page.keyboard.press("r")
     pg.wait_until(lambda: pg.run_id != old_id, message="R starts a fresh network")
+
+
+def test_keys_a_focused_control_uses_are_not_shortcuts(playground: Playground) -> None:
+    pg = playground
+    pg.open()
+    page = pg.page
+    run_id = pg.run_id
+    # Space ticks a focused checkbox; it does not play.
+    page.focus("#showTestData")
+    page.keyboard.press(" ")
+    expect(page.locator("#showTestData")).to_be_checked()
+    # Space on a focused feature node turns the feature on (a new run); it does not play.
+    page.focus(".node.feature[data-feature='xSquared']")
+    page.keyboard.press(" ")
+    pg.wait_until(lambda: pg.run_id != run_id, message="the run with x²")
+    assert pg.server_run()["spec"]["xSquared"] is True
+    page.wait_for_timeout(300)
+    assert pg.run_state() == "paused"
+    assert not pg.api_requests("PATCH", r"/api/runs/.*")  # nothing asked to play
+    # → moves a focused slider; it does not step.
+    page.focus("#noise")
+    page.keyboard.press("ArrowRight")
+    expect(page.locator("#noise")).to_have_value("5")
+    assert not pg.api_requests("POST", r"/api/runs/.*/step")
 
 
 def test_the_page_stacks_its_columns_at_375_pixels(playground: Playground) -> None:

@@ -46,12 +46,10 @@ const runUrl = (id) => `/api/runs/${encodeURIComponent(id)}`;
 export const api = {
   catalog: () => request("GET", "/api/catalog"),
   /**
-   * Create a run. `?state=paused` asks the server to create it paused (the page's
-   * runs start paused, like the classic playground after a reset); a server that
-   * ignores it starts training, and the caller pauses it at once.
+   * Create a run in `state`: "paused" (the playground's and the fitting page's runs
+   * start paused, like the classic playground after a reset) or "running".
    */
-  createRun: (spec) => request("POST", "/api/runs?state=paused", spec),
-  getRun: (id) => request("GET", runUrl(id)),
+  createRun: (spec, state) => request("POST", `/api/runs?state=${encodeURIComponent(state)}`, spec),
   patchRun: (id, changes) => request("PATCH", runUrl(id), changes),
   step: (id) => request("POST", `${runUrl(id)}/step`),
   /** Delete a run; `keepalive` lets the request outlive the page (on pagehide). */

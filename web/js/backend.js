@@ -12,7 +12,7 @@ const WASM_PATH = "/vendor/@tensorflow/tfjs-backend-wasm/dist/";
 const SOFTWARE_RENDERER = /swiftshader|llvmpipe|softpipe|software|basic render|mesa offscreen/i;
 
 /** The WebGL renderer's name (unmasked where the browser allows), or null without WebGL. */
-export function webglRenderer() {
+function webglRenderer() {
   try {
     const canvas = document.createElement("canvas");
     const gl = canvas.getContext("webgl2") || canvas.getContext("webgl");
@@ -26,10 +26,14 @@ export function webglRenderer() {
   }
 }
 
-/** Milliseconds per forward pass of a playground-sized network over the grid (median of 3). */
+/**
+ * Milliseconds per forward pass of a playground-sized network over a grid's worth of inputs
+ * (median of 3). The inputs are standard-normal: their values do not change how long a pass
+ * takes, so the probe needs no input range of any page.
+ */
 function probe() {
   const times = [];
-  const x = tf.randomUniform([10000, 7], -6, 6);
+  const x = tf.randomNormal([10000, 7]);
   const layers = [7, 8, 8, 8, 8, 1].map((n, i, all) =>
     i === 0 ? null : [tf.randomUniform([all[i - 1], n], -1, 1), tf.randomUniform([n], -1, 1)],
   ).slice(1);

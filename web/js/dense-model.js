@@ -1,7 +1,7 @@
 // A run's own model in the page: its model.json loaded with tf.loadLayersModel, a
 // stack of Dense layers. The page never describes the network itself: each
 // snapshot's weights ([[kernel, bias], …] per Dense layer) go into the loaded model.
-// ModelView (the playground's grid maps) and CurveModel (the regression page's
+// ModelView (the playground's grid maps) and FittingModel (the fitting page's
 // curve) add what they compute with it.
 
 /* global tf */

@@ -22,7 +22,7 @@ export const FEATURES = Object.freeze(
 );
 
 /** The feature keys in input order (also the URL keys that toggle them). */
-export const FEATURE_KEYS = Object.freeze(FEATURES.map((feature) => feature.key));
+const FEATURE_KEYS = Object.freeze(FEATURES.map((feature) => feature.key));
 
 const BY_KEY = new Map(FEATURES.map((feature) => [feature.key, feature]));
 
@@ -51,7 +51,7 @@ export function featureValue(key, x1, x2) {
  * @param {Iterable<string>} keys
  * @returns {Feature[]}
  */
-export function orderedFeatures(keys) {
+function orderedFeatures(keys) {
   if (typeof keys === "string") {
     throw new TypeError("keys must be a list of feature keys, not one string");
   }
@@ -99,14 +99,4 @@ export function featureMatrix(points, keys) {
     for (let c = 0; c < k; c++) out[row + c] = fns[c](x1, x2);
   }
   return out;
-}
-
-/**
- * The keys whose flag is true, in input order; other keys in `flags` (cosX,
- * dataset, ...) are ignored and a missing key counts as off.
- * @param {Record<string, unknown>} flags
- * @returns {string[]}
- */
-export function selectedFeatures(flags) {
-  return FEATURE_KEYS.filter((key) => flags[key] === true);
 }

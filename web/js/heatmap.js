@@ -1,6 +1,8 @@
 // Heat maps and data points on canvases, with the playground's colour scale:
 // orange #f59322 (-1) through light grey #e8eaeb (0) to blue #0877bd (+1).
 
+import { fitCanvas } from "./canvas-size.js";
+
 const STOPS = [
   [245, 147, 34],
   [232, 234, 235],
@@ -11,7 +13,7 @@ const NUM_SHADES = 30;
 const MAP_ALPHA = 160;
 
 /** The continuous colour of a value, clamped to [-1, 1], as [r, g, b]. */
-export function colorOf(value) {
+function colorOf(value) {
   const v = Math.max(-1, Math.min(1, Number.isFinite(value) ? value : 0));
   const [a, b, t] = v < 0 ? [STOPS[0], STOPS[1], v + 1] : [STOPS[1], STOPS[2], v];
   return [0, 1, 2].map((i) => Math.round(a[i] + (b[i] - a[i]) * t));
@@ -70,7 +72,7 @@ export class HeatMap {
   }
 
   /**
-   * Draw values[(sample) * stride + offset]; samples are row-major, row 0 at the top (x2 = +6).
+   * Draw values[(sample) * stride + offset]; samples are row-major, row 0 at the top (the highest x2).
    * @param {ArrayLike<number>} values
    */
   draw(values, offset, stride, discretize) {
@@ -83,7 +85,7 @@ export class HeatMap {
   }
 }
 
-/** The x (and y) of each grid sample: -6 + 12·i/(n-1); rows go from +6 down to -6. */
+/** The x (and y) of each grid sample over [low, high] in both axes; rows go from high down to low. */
 export function gridPoints(density, [low, high]) {
   const points = new Float32Array(density * density * 2);
   const step = (high - low) / (density - 1);
@@ -104,25 +106,18 @@ export function gridPoints(density, [low, high]) {
  * @param {{train: number[][], test: number[][], showTest: boolean, range: number[], radius?: number}} data
  */
 export function drawPoints(canvas, { train, test, showTest, range, radius = 3.5 }) {
-  const cssSize = canvas.clientWidth || canvas.width;
-  const ratio = window.devicePixelRatio || 1;
-  const size = Math.round(cssSize * ratio);
-  if (canvas.width !== size || canvas.height !== size) {
-    canvas.width = size;
-    canvas.height = size;
-  }
-  const ctx = canvas.getContext("2d");
-  ctx.setTransform(1, 0, 0, 1, 0, 0);
-  ctx.clearRect(0, 0, size, size);
-  ctx.scale(ratio, ratio);
+  const fit = fitCanvas(canvas);
+  if (!fit) return;
+  const { ctx, width, height } = fit;
   const [low, high] = range;
-  const scale = cssSize / (high - low);
+  const scaleX = width / (high - low);
+  const scaleY = height / (high - low);
   const plot = (points, stroke) => {
     ctx.strokeStyle = stroke;
     ctx.lineWidth = 1;
     for (const [x1, x2, label] of points) {
       ctx.beginPath();
-      ctx.arc((x1 - low) * scale, (high - x2) * scale, radius, 0, 2 * Math.PI);
+      ctx.arc((x1 - low) * scaleX, (high - x2) * scaleY, radius, 0, 2 * Math.PI);
       ctx.fillStyle = cssColor(label);
       ctx.fill();
       ctx.stroke();

@@ -3,6 +3,8 @@
 // one is dropped, so the chart costs the same however long a run trains. A chart
 // with other scales overrides plot().
 
+import { fitCanvas } from "./canvas-size.js";
+
 const MAX_POINTS = 800;
 const SERIES = [
   { key: "test", color: "#777" },
@@ -43,18 +45,10 @@ export class LineChart {
 
   draw() {
     if (!this.dirty) return;
+    const fit = fitCanvas(this.canvas);
+    if (!fit) return;
     this.dirty = false;
-    const { canvas, ctx } = this;
-    const ratio = window.devicePixelRatio || 1;
-    const width = canvas.clientWidth;
-    const height = canvas.clientHeight;
-    if (canvas.width !== Math.round(width * ratio) || canvas.height !== Math.round(height * ratio)) {
-      canvas.width = Math.round(width * ratio);
-      canvas.height = Math.round(height * ratio);
-    }
-    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
-    ctx.clearRect(0, 0, width, height);
-    if (this.points.length > 0) this.plot(width, height);
+    if (this.points.length > 0) this.plot(fit.width, fit.height);
   }
 
   /** Both series on linear scales, filling the canvas (`width` × `height` CSS pixels). */

@@ -7,6 +7,10 @@
 // different iterations (test accuracy is measured less often than training accuracy),
 // so these charts are their own.
 
+import { fitCanvas } from "./canvas-size.js";
+import { formatCount } from "./number-format.js";
+import { niceTicks, tickLabel } from "./ticks.js";
+
 export const COLORS = {
   train: "#0877bd",
   test: "#f59322",
@@ -21,52 +25,6 @@ const LAYER_COLORS = [
 ];
 const FONT = '11px "Helvetica Neue", Helvetica, Arial, sans-serif';
 const MARGIN = { left: 46, right: 12, top: 8, bottom: 30 };
-
-/** Size the canvas' backing store to its CSS box; null while it is not displayed. */
-export function fitCanvas(canvas) {
-  const width = canvas.clientWidth;
-  const height = canvas.clientHeight;
-  if (width === 0 || height === 0) return null;
-  const ratio = window.devicePixelRatio || 1;
-  const w = Math.round(width * ratio);
-  const h = Math.round(height * ratio);
-  if (canvas.width !== w || canvas.height !== h) {
-    canvas.width = w;
-    canvas.height = h;
-  }
-  const ctx = canvas.getContext("2d");
-  ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
-  ctx.clearRect(0, 0, width, height);
-  return { ctx, width, height };
-}
-
-/** About `count` round tick values covering [lo, hi]. */
-export function niceTicks(lo, hi, count = 5) {
-  const span = hi - lo;
-  if (!(span > 0)) return [lo];
-  const raw = span / count;
-  const power = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 2.5, 5, 10].map((m) => m * power).find((s) => s >= raw) ?? raw;
-  const ticks = [];
-  const last = Math.floor(hi / step + 1e-9);
-  for (let k = Math.ceil(lo / step - 1e-9); k <= last; k++) ticks.push(Number((k * step).toPrecision(12)));
-  return ticks;
-}
-
-/** The fewest decimals that write every tick exactly (0.25 steps need 2, 0.2 steps 1). */
-function decimalsFor(ticks) {
-  if (ticks.length < 2) return 2;
-  const step = Math.abs(ticks[1] - ticks[0]);
-  for (let d = 0; d < 6; d++) {
-    const scaled = step * 10 ** d;
-    if (Math.abs(scaled - Math.round(scaled)) < 1e-6 * Math.max(1, scaled)) return d;
-  }
-  return 6;
-}
-
-export function formatCount(n) {
-  return Math.round(n).toLocaleString("en-US");
-}
 
 function formatIteration(n) {
   return n >= 10000 ? `${Math.round(n / 1000)}k` : formatCount(n);
@@ -85,19 +43,19 @@ function drawAxes(ctx, width, height, { x0, x1, y0, y1, yTicks, yFormat, xLabel 
   ctx.fillStyle = COLORS.text;
   ctx.textAlign = "right";
   ctx.textBaseline = "middle";
-  for (const t of yTicks) {
+  for (const t of yTicks.values) {
     const y = Math.round(sy(t)) + 0.5;
     ctx.strokeStyle = COLORS.grid;
     ctx.beginPath();
     ctx.moveTo(left, y);
     ctx.lineTo(right, y);
     ctx.stroke();
-    ctx.fillText(yFormat(t), left - 5, y);
+    ctx.fillText(yFormat(t, yTicks.step), left - 5, y);
   }
   ctx.textAlign = "center";
   ctx.textBaseline = "top";
   const xTicks = niceTicks(x0, x1, Math.max(2, Math.floor((right - left) / 70)));
-  for (const t of xTicks) {
+  for (const t of xTicks.values) {
     const x = Math.round(sx(t)) + 0.5;
     ctx.strokeStyle = COLORS.axis;
     ctx.beginPath();
@@ -192,10 +150,7 @@ export class CurveChart {
     const [y0, y1] = this.yRange(xMax);
     const accuracy = this.kind === "accuracy";
     const yTicks = niceTicks(y0, y1, Math.max(2, Math.min(6, Math.floor(height / 40))));
-    const decimals = decimalsFor(yTicks);
-    const yFormat = accuracy
-      ? (v) => `${(v * 100).toFixed(Math.max(0, decimals - 2))}%`
-      : (v) => v.toFixed(decimals);
+    const yFormat = accuracy ? (v, step) => `${tickLabel(v * 100, step * 100)}%` : tickLabel;
     const plot = drawAxes(ctx, width, height, {
       x0: 0, x1: xMax, y0, y1, yTicks, yFormat, xLabel: "iteration",
     });
@@ -324,9 +279,8 @@ export class BandChart {
     lo -= pad;
     hi += pad;
     const yTicks = niceTicks(lo, hi, Math.max(2, Math.min(6, Math.floor(height / 40))));
-    const decimals = decimalsFor(yTicks);
     const plot = drawAxes(ctx, width, height, {
-      x0: 0, x1: xMax, y0: lo, y1: hi, yTicks, yFormat: (v) => v.toFixed(decimals),
+      x0: 0, x1: xMax, y0: lo, y1: hi, yTicks, yFormat: tickLabel,
       xLabel: "iteration",
     });
     ctx.save();

@@ -1,13 +1,14 @@
 // Digits, weight maps and the confusion matrix: the lab's image-like views.
 
-import { fitCanvas, formatCount } from "./mnist-charts.js";
+import { fitCanvas } from "./canvas-size.js";
+import { formatCount } from "./number-format.js";
 
 const SIDE = 28;
 const PIXELS = SIDE * SIDE;
 const FONT_FAMILY = '"Helvetica Neue", Helvetica, Arial, sans-serif';
 
 /** base64 → bytes. */
-export function decodeBase64(text) {
+function decodeBase64(text) {
   const binary = atob(text);
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);

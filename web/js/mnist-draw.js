@@ -127,7 +127,6 @@ export class DigitClassifier {
     this.url = null;
     this.loading = null;
     this.token = 0;
-    this.loads = 0;
     this.attemptedAt = -Infinity;
   }
 
@@ -154,7 +153,6 @@ export class DigitClassifier {
     }
     this.model?.dispose();
     this.model = model;
-    this.loads += 1;
     return true;
   }
 

@@ -3,7 +3,9 @@
 // shifted training digits, batch size, epoch budget, training images). It produces the
 // body of POST /api/runs.
 
-import { formatCount } from "./mnist-charts.js";
+import { formatCount } from "./number-format.js";
+import { describeLayers } from "./mnist-layers.js";
+import { fillSelect } from "./select-options.js";
 
 const LAYER_LABELS = {
   dense: "Dense",
@@ -12,7 +14,8 @@ const LAYER_LABELS = {
   dropout: "Dropout",
   batchnorm: "Batch norm",
 };
-const PARAM_LABELS = { units: "units", filters: "filters", kernel: "kernel", stride: "stride", size: "size" };
+const PARAM_LABELS = { units: "units", filters: "filters", kernel: "kernel", stride: "stride", size: "size", rate: "drop rate" };
+const PARAM_STEPS = { rate: 0.05 }; // the others are whole numbers
 const NEW_LAYER = {
   dense: { units: 100 },
   conv: { filters: 8, kernel: 5, stride: 1 },
@@ -20,8 +23,8 @@ const NEW_LAYER = {
   dropout: { rate: 0.25 },
   batchnorm: {},
 };
-const DROPOUT_RANGE = [0, 0.9]; // the API's range for dropout rates
-const DEFAULT_TRAIN_IMAGES = 55000;
+/** Training-image counts the field suggests below the whole set (which it suggests too). */
+const SUGGESTED_TRAIN_IMAGES = [1000, 2000, 5000, 10000, 20000];
 
 const clone = (value) => JSON.parse(JSON.stringify(value));
 
@@ -41,7 +44,7 @@ function option(value, label, selected = false) {
 }
 
 /** What the ladder says under a preset: the talk's figure, and what we add to its recipe. */
-export function presetNote(preset) {
+function presetNote(preset) {
   const note = `the talk reports ${preset.reported}`;
   return preset.spec.shift ? `${note} · + digits shifted ±${preset.spec.shift} px` : note;
 }
@@ -50,66 +53,6 @@ export function presetNote(preset) {
 export function reportedAccuracy(text) {
   const match = /(\d+(?:\.\d+)?)\s*%/.exec(text ?? "");
   return match ? Number(match[1]) / 100 : null;
-}
-
-/**
- * Each layer's output shape and trainable parameters, as Keras builds the model (dense
- * and conv layers followed by batch normalisation have no bias, and after a ReLU or
- * linear layer batch normalisation keeps only its offset; convolutions use "same"
- * padding). Errors name what the server would reject.
- */
-export function describeLayers(layers, activation = "relu") {
-  let side = 28;
-  let channels = 1;
-  let flat = null; // units once flattened
-  let total = 0;
-  const rows = layers.map((layer, i) => {
-    const next = layers[i + 1];
-    const bias = next?.type === "batchnorm" ? 0 : 1;
-    let params = 0;
-    let error = null;
-    switch (layer.type) {
-      case "dense": {
-        const inputs = flat ?? side * side * channels;
-        params = inputs * layer.units + bias * layer.units;
-        flat = layer.units;
-        break;
-      }
-      case "conv":
-        if (flat !== null) {
-          error = "a convolution cannot follow a dense layer";
-          break;
-        }
-        params = layer.kernel * layer.kernel * channels * layer.filters + bias * layer.filters;
-        side = Math.ceil(side / layer.stride);
-        channels = layer.filters;
-        break;
-      case "maxpool":
-        if (flat !== null) {
-          error = "max-pooling cannot follow a dense layer";
-          break;
-        }
-        side = Math.floor(side / layer.size);
-        if (side < 1) error = "the image has shrunk below 1×1 pixel";
-        break;
-      case "batchnorm": {
-        const previous = layers[i - 1];
-        if (previous?.type !== "dense" && previous?.type !== "conv") {
-          error = "batch normalisation follows a dense or conv layer";
-        }
-        const offsetOnly = ["relu", "linear"].includes(previous?.activation ?? activation);
-        params = (offsetOnly ? 1 : 2) * (flat ?? channels);
-        break;
-      }
-      default:
-        break;
-    }
-    total += params;
-    const shape = flat !== null ? `${flat}` : `${side}×${side}×${channels}`;
-    return { shape, params, error };
-  });
-  total += (flat ?? side * side * channels) * 10 + 10;
-  return { rows, total };
 }
 
 export class ModelEditor {
@@ -125,7 +68,7 @@ export class ModelEditor {
     this.preset = mnist.presets[0].key;
     this.values = null;
     this.buildStatic();
-    this.choose(this.preset, { trainImages: DEFAULT_TRAIN_IMAGES });
+    this.choose(this.preset, { trainImages: mnist.defaults.trainImages });
   }
 
   get presetInfo() {
@@ -147,16 +90,15 @@ export class ModelEditor {
           element("span", { className: "preset-title", textContent: preset.title }),
           element("span", { className: "preset-reported", textContent: presetNote(preset) })));
     }));
-    $("activation").replaceChildren(...catalog.activations.map((a) => option(a, a)));
-    $("init").replaceChildren(...catalog.inits.map((i) => option(i, i)));
-    $("optimizer").replaceChildren(...catalog.optimizers.map((o) => option(o.key, o.label)));
-    $("add-layer-type").replaceChildren(
-      ...Object.keys(catalog.layerTypes).map((type) => option(type, LAYER_LABELS[type] ?? type)));
+    fillSelect($("activation"), catalog.activations);
+    fillSelect($("init"), catalog.inits);
+    fillSelect($("optimizer"), catalog.optimizers);
+    fillSelect($("add-layer-type"),
+      Object.keys(catalog.layerTypes).map((type) => ({ key: type, label: LAYER_LABELS[type] ?? type })));
     const limits = catalog.limits;
     const bounds = {
       "learning-rate": limits.learningRate,
-      "decay-to": { min: 0, max: limits.learningRate.max },
-      "decay-steps": { min: 1, max: 1000000 },
+      "decay-steps": limits.decaySteps,
       "batch-size": limits.batchSize,
       shift: limits.shift,
       epochs: limits.epochs,
@@ -166,6 +108,10 @@ export class ModelEditor {
       $(id).min = String(min);
       $(id).max = String(max);
     }
+    const images = limits.trainImages;
+    $("train-image-choices").replaceChildren(
+      ...[...SUGGESTED_TRAIN_IMAGES.filter((n) => n >= images.min && n < images.max), images.max]
+        .map((n) => element("option", { value: String(n) })));
     const fields = {
       activation: (v) => ({ activation: v }),
       init: (v) => ({ init: v }),
@@ -199,7 +145,7 @@ export class ModelEditor {
     const preset = this.presets.get(key);
     if (!preset) return;
     this.preset = key;
-    const keep = trainImages ?? this.values?.trainImages ?? DEFAULT_TRAIN_IMAGES;
+    const keep = trainImages ?? this.values?.trainImages ?? this.catalog.defaults.trainImages;
     this.values = { ...clone(preset.spec), trainImages: keep };
     this.render();
     this.onChange();
@@ -273,6 +219,7 @@ export class ModelEditor {
     const decay = v.learningRateDecay;
     $("decay").checked = Boolean(decay);
     $("decay-to").disabled = !decay;
+    $("decay-to").max = String(v.learningRate); // the rate decays down, never up
     $("decay-steps").disabled = !decay;
     set("decay-to", decay ? decay.to : 0.0001);
     set("decay-steps", decay ? decay.steps : 2000);
@@ -335,8 +282,9 @@ export class ModelEditor {
         params.append(element("label", { className: "param" },
           element("span", { textContent: label }), input));
       };
-      for (const [key, range] of Object.entries(limits)) numberField(key, range, 1, PARAM_LABELS[key] ?? key);
-      if (layer.type === "dropout") numberField("rate", DROPOUT_RANGE, 0.05, "drop rate");
+      for (const [key, range] of Object.entries(limits)) {
+        numberField(key, range, PARAM_STEPS[key] ?? 1, PARAM_LABELS[key] ?? key);
+      }
       if (layer.type === "dense" || layer.type === "conv") {
         const act = element("select", { className: "layer-activation", "aria-label": `Layer ${number}: activation` },
           option("", "model’s activation", !layer.activation),
@@ -365,10 +313,14 @@ export class ModelEditor {
       item.classList.toggle("invalid", Boolean(row.error));
     });
     const steps = Math.max(1, Math.floor(this.values.trainImages / this.values.batchSize));
+    const most = this.catalog.limits.parameters.max;
+    const tooMany = total > most;
     const text = Number.isFinite(total) && Number.isFinite(steps)
-      ? `${formatCount(total)} trainable parameters · ${formatCount(steps)} batches per epoch`
+      ? `${formatCount(total)} trainable parameters${tooMany ? `, more than the ${formatCount(most)} the server trains` : ""}`
+        + ` · ${formatCount(steps)} batches per epoch`
       : "";
     this.$("param-count").textContent = text;
+    this.$("param-count").classList.toggle("over-limit", tooMany);
     for (const label of document.querySelectorAll("#presets .preset")) {
       label.classList.toggle("modified", label.dataset.preset === this.preset && this.modified);
     }

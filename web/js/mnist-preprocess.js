@@ -8,16 +8,16 @@
 // of pixels. `prepareDigit` does the same to a drawing.
 
 export const SIZE = 28;
-export const BOX = 20;
-export const CENTRE = 14;
+const BOX = 20;
+const CENTRE = 14;
 /** Grey values at or below this are paper, not ink (canvas anti-aliasing leaves a faint halo). */
-export const INK_THRESHOLD = 0.05;
+const INK_THRESHOLD = 0.05;
 
 /**
  * The ink's bounding box: {left, top, right, bottom} with right/bottom exclusive; null when blank.
  * @param {ArrayLike<number>} grey  row-major, 0 (paper) … 1 (ink)
  */
-export function inkBounds(grey, width, height, threshold = INK_THRESHOLD) {
+function inkBounds(grey, width, height, threshold = INK_THRESHOLD) {
   let left = width;
   let right = -1;
   let top = height;
@@ -62,7 +62,7 @@ function axisWeights(start, span, count) {
  * Resample the source rectangle (x, y, w, h) of `grey` to outW × outH by area averaging.
  * @returns {Float32Array} outW × outH, row-major
  */
-export function resampleArea(grey, width, x, y, w, h, outW, outH) {
+function resampleArea(grey, width, x, y, w, h, outW, outH) {
   const columns = axisWeights(x, w, outW);
   const rows = axisWeights(y, h, outH);
   // Horizontal pass over the rows the target needs, then vertical.
@@ -89,7 +89,7 @@ export function resampleArea(grey, width, x, y, w, h, outW, outH) {
 }
 
 /** Centre of mass in pixel-index coordinates; null for an image with no ink. */
-export function centreOfMass(image, width, height) {
+function centreOfMass(image, width, height) {
   let mass = 0;
   let sx = 0;
   let sy = 0;

@@ -33,7 +33,7 @@ function html(tag, className, parent = null, text = null) {
   return el;
 }
 
-export function formatWeight(value) {
+function formatWeight(value) {
   return Number.isFinite(value) ? value.toFixed(3) : String(value);
 }
 
@@ -50,7 +50,6 @@ export class NetworkView {
     this.weights = null;
     this.card = null;
     this.editing = null;
-    this.hovered = null;
   }
 
   /**
@@ -292,7 +291,6 @@ export class NetworkView {
   // -- hover and edit ---------------------------------------------------------------------
 
   hover(node) {
-    this.hovered = node;
     this.options.onHover(node);
   }
 

@@ -5,7 +5,7 @@
 
 import { api } from "./api.js";
 import { chooseBackend } from "./backend.js";
-import { Controls } from "./controls.js";
+import { PlaygroundControls } from "./playground-controls.js";
 import { FEATURES, featureMatrix } from "./features.js";
 import { gridPoints } from "./heatmap.js";
 import { LineChart } from "./line-chart.js";
@@ -32,7 +32,7 @@ const probe = (window.__playground = {
 });
 
 const page = {
-  catalog: null,
+  catalog: null, // the catalogue's playground section
   state: null,
   hash: null,
   controls: null,
@@ -74,31 +74,32 @@ function showProgress(epoch, trainLoss, testLoss) {
  * the same data for the same seed), its model, and how to show it. */
 const runHooks = {
   spec: () => page.state.spec(),
-  load: (run) => ModelView.load(run.modelUrl, run.features, DENSITY, page.catalog.inputRange),
-  show(run, summary, model) {
+  load: (run) => ModelView.load(run.modelUrl, run.setup.features, DENSITY, page.catalog.inputRange),
+  show(run, model) {
     probe.runId = run.id;
     if (page.state.get("seed") !== run.spec.seed) {
       page.state = page.state.with({ seed: run.spec.seed });
     }
     page.hash.write(page.state);
 
-    page.network.build({ selected: run.features, shape: run.spec.networkShape });
+    page.network.build({ selected: run.setup.features, shape: run.spec.networkShape });
     page.network.updateWeights(model.weights());
     model.compute();
-    page.output.setData(run.train, run.test);
+    page.output.setData(run.setup.train, run.setup.test);
     page.chart.reset();
     page.shownEpoch = 0;
-    showProgress(summary.epoch, summary.trainLoss, summary.testLoss);
-    page.chart.add(summary.epoch, summary.trainLoss, summary.testLoss);
+    const { trainLoss, testLoss } = run.metrics;
+    showProgress(run.epoch, trainLoss, testLoss);
+    page.chart.add(run.epoch, trainLoss, testLoss);
     page.hovered = null;
     page.mapsDirty = true;
     page.featuresDirty = true;
   },
   /** A rate changed while the run was being created: the run has the old one. */
-  async sync(summary) {
+  async sync(run) {
     const live = {};
     for (const key of ["learningRate", "regularizationRate"]) {
-      if (summary[key] !== page.state.get(key)) live[key] = page.state.get(key);
+      if (run.metrics[key] !== page.state.get(key)) live[key] = page.state.get(key);
     }
     if (Object.keys(live).length > 0) await page.control.session.patch(live);
   },
@@ -145,11 +146,16 @@ function onToggleFeature(key) {
   applyState(page.state.with({ [key]: on }));
 }
 
+/** Set one weight ({kind: "weight", layer, input, unit}) or bias ({kind: "bias", layer, unit}). */
 async function onEdit(target, value) {
   const { session } = page.control;
   if (!session.id) return;
+  const { layer, input, unit } = target;
+  const change = target.kind === "weight"
+    ? { weights: [{ layer, input, unit, value }] }
+    : { biases: [{ layer, unit, value }] };
   try {
-    await session.edit(target, value);
+    await session.patch(change);
   } catch (error) {
     page.status.error("Could not change the value", error);
   }
@@ -211,7 +217,7 @@ async function loadPreviews() {
 }
 
 async function main() {
-  const [catalog, backend, previews] = await Promise.all([
+  const [{ playground: catalog }, backend, previews] = await Promise.all([
     api.catalog(),
     chooseBackend(),
     loadPreviews(),
@@ -225,7 +231,7 @@ async function main() {
   );
   page.hash = new HashHistory(catalog, (next) => applyState(next, { write: false }));
   page.state = page.hash.read();
-  page.controls = new Controls(catalog, onControl, previews);
+  page.controls = new PlaygroundControls(catalog, onControl, previews);
   page.controls.show(page.state);
   page.output = new OutputView($("heatmap"), { density: DENSITY, range: catalog.inputRange });
   page.output.setShowTest(page.state.get("showTestData"));

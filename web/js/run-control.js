@@ -1,4 +1,4 @@
-// The page's run as the top bar drives it (the playground and the regression page):
+// The page's run as the top bar drives it (the playground and the fitting page):
 // starting a new one with its model loaded in the page, play / pause, step and reset,
 // what the play and step buttons show for the run's state, and the run's and the
 // connection's notes on the status line. The page says what to run, how to load and
@@ -20,9 +20,9 @@ export class RunControl {
    * @param {import("./status-line.js").StatusLine} status  with "message", "connection" and "run" parts
    * @param {{spec: () => object,
    *          load: (run: object) => Promise<{dispose: () => void}>,
-   *          show: (run: object, summary: object, model: object) => void,
+   *          show: (run: object, model: object) => void,
    *          progress: (epoch: number, trainLoss?: number, testLoss?: number) => void,
-   *          sync?: (summary: object) => Promise<void>|void,
+   *          sync?: (run: object) => Promise<void>|void,
    *          failed?: (error: Error) => void}} page
    *   spec: the run to create; load: its model in the page; show: make the new run the
    *   page's; progress: show an epoch (and its losses); sync: catch up with changes made
@@ -35,7 +35,7 @@ export class RunControl {
     this.page = page;
     this.keyHint = key ? ` (${key})` : "";
     this.model = null;
-    this.token = 0;
+    this.starts = 0;
     this.session = new RunSession({
       onStatus: (state, epoch) => {
         this.showState(state);
@@ -54,42 +54,28 @@ export class RunControl {
 
   /** Start a new run (paused, unless `play`) for the page's spec; a newer start wins. */
   async start({ play = false } = {}) {
-    const token = ++this.token;
+    const start = ++this.starts;
     document.body.classList.add("loading");
     this.status.set("message", "");
     try {
-      const { run, summary } = await RunSession.create(this.page.spec());
-      if (token !== this.token) {
-        api.deleteRun(run.id).catch(() => {});
-        return;
-      }
-      let model;
-      try {
-        model = await this.page.load(run);
-      } catch (error) {
-        api.deleteRun(run.id).catch(() => {});
-        throw error;
-      }
-      if (token !== this.token) {
-        model.dispose();
-        api.deleteRun(run.id).catch(() => {});
-        return;
-      }
-      this.model?.dispose();
+      const opened = await this.session.open(this.page.spec(), { prepare: (run) => this.page.load(run) });
+      if (!opened) return;
+      const { run, prepared: model } = opened;
+      const previous = this.model;
       this.model = model;
-      this.session.attach(run, summary);
-      this.page.show(run, summary, model);
-      this.showState(summary.state);
+      this.page.show(run, model);
+      previous?.dispose();
+      this.showState(run.state);
       $("download").href = api.exportUrl(run.id);
       $("download").classList.remove("disabled");
-      await this.page.sync?.(summary);
+      await this.page.sync?.(run);
       if (play) await this.setPlaying(true);
     } catch (error) {
-      if (token !== this.token) return;
+      if (start !== this.starts) return;
       if (this.page.failed) this.page.failed(error);
       else this.status.error("Could not start a run", error);
     } finally {
-      if (token === this.token) document.body.classList.remove("loading");
+      if (start === this.starts) document.body.classList.remove("loading");
     }
   }
 
@@ -121,7 +107,7 @@ export class RunControl {
     try {
       const summary = playing ? await session.play() : await session.pause();
       this.showState(summary.state);
-      this.page.progress(summary.epoch, summary.trainLoss, summary.testLoss);
+      this.page.progress(summary.epoch, summary.metrics.trainLoss, summary.metrics.testLoss);
     } catch (error) {
       this.status.error(playing ? "Could not play" : "Could not pause", error);
       this.showState(session.state);
@@ -135,7 +121,7 @@ export class RunControl {
     try {
       if (session.state === "running") await this.setPlaying(false);
       const summary = await session.step();
-      this.page.progress(summary.epoch, summary.trainLoss, summary.testLoss);
+      if (summary) this.page.progress(summary.epoch, summary.metrics.trainLoss, summary.metrics.testLoss);
     } catch (error) {
       this.status.error("Could not step", error);
     }

@@ -1,6 +1,6 @@
 // One run's event stream. Data events are kept unparsed and only the newest of each
 // kind survives: the drawing loop takes it when it is ready, so a slow frame never
-// builds a queue. A playground or curve run sends `snapshot` events; an MNIST run
+// builds a queue. A playground or fitting run sends `snapshot` events; an MNIST run
 // sends three coalesced kinds (metrics, panels, evaluation). Status events and the
 // connection state are reported at once.
 
@@ -9,11 +9,10 @@ export class RunStream {
    * @param {string} url  the run's /events URL
    * @param {{kinds?: string[],
    *          onStatus?: (status: {state: string, epoch: number}) => void,
-   *          onConnection?: (state: "connecting"|"live"|"reconnecting"|"closed") => void,
-   *          onData?: (kind: string) => void}} options
-   *   kinds: the data events to keep; onData: one of them arrived
+   *          onConnection?: (state: "connecting"|"live"|"reconnecting"|"closed") => void}} options
+   *   kinds: the data events to keep
    */
-  constructor(url, { kinds = ["snapshot"], onStatus = () => {}, onConnection = () => {}, onData = () => {} } = {}) {
+  constructor(url, { kinds = ["snapshot"], onStatus = () => {}, onConnection = () => {} } = {}) {
     this.raw = Object.fromEntries(kinds.map((kind) => [kind, null]));
     this.closed = false;
     this.source = new EventSource(url);
@@ -22,7 +21,6 @@ export class RunStream {
       this.source.addEventListener(kind, (event) => {
         if (this.closed) return;
         this.raw[kind] = event.data;
-        onData(kind);
       });
     }
     this.source.addEventListener("status", (event) => {

@@ -1,21 +1,28 @@
-// The page's current run on the server: creating it (paused), its event stream,
-// play / pause / step, live changes and weight edits, and deleting it when the
-// page moves on to another run or goes away.
+// The page's current run on the server, the same for every page: creating it in the
+// state the page asks for, watching its event stream, pausing, resuming and stepping
+// it, live changes, and deleting it when the page moves on to another run or goes
+// away. What a page shows of a run, and which data events it draws, are its own.
 
 import { api } from "./api.js";
 import { RunStream } from "./run-stream.js";
 
 export class RunSession {
   /**
-   * @param {{onStatus: (state: string, epoch: number) => void,
-   *          onConnection: (state: string) => void}} handlers
+   * @param {{kinds?: string[],
+   *          onStatus?: (state: string, epoch: number) => void,
+   *          onConnection?: (state: string) => void}} options
+   *   kinds: the data events the page draws (see RunStream); onStatus: the current run's
+   *   status events; onConnection: its stream's connection state
    */
-  constructor({ onStatus, onConnection }) {
+  constructor({ kinds = ["snapshot"], onStatus = () => {}, onConnection = () => {} } = {}) {
+    this.kinds = kinds;
     this.onStatus = onStatus;
     this.onConnection = onConnection;
-    this.run = null;
-    this.state = null;
+    this.run = null; // the current run's details (the POST answer)
+    this.state = null; // its state, as the server last said
     this.stream = null;
+    this.opening = 0; // counts open() calls: a newer one wins
+    this.changing = null; // a pause or resume under way
   }
 
   get id() {
@@ -23,60 +30,87 @@ export class RunSession {
   }
 
   /**
-   * Create a run for `spec`, paused before it trains (the page never starts training
-   * by itself). Returns the run (POST response) and its summary after pausing.
+   * Create a run for `spec` in `state` ("paused": nothing trains until it is played, or
+   * "running") and make it the current one once `prepare(run)` has readied what the page
+   * shows it with (its model, say). The previous run is deleted. When open() is called
+   * again before this one is done, the newer call wins: this run is deleted, what
+   * `prepare` made is disposed, and the call resolves null (and never throws).
+   * @returns {Promise<{run: object, prepared: any} | null>}  run: its details
    */
-  static async create(spec) {
-    const run = await api.createRun(spec);
-    let summary = run;
-    if (run.state === "running") {
-      try {
-        summary = await api.patchRun(run.id, { state: "paused" });
-      } catch (error) {
-        api.deleteRun(run.id).catch(() => {});
-        throw error;
-      }
+  async open(spec, { state = "paused", prepare = async () => null } = {}) {
+    const ticket = ++this.opening;
+    const superseded = () => ticket !== this.opening;
+    let run = null;
+    let prepared = null;
+    const discard = () => {
+      prepared?.dispose?.();
+      if (run) api.deleteRun(run.id).catch(() => {});
+    };
+    try {
+      run = await api.createRun(spec, state);
+      if (!superseded()) prepared = await prepare(run);
+    } catch (error) {
+      discard();
+      if (superseded()) return null;
+      throw error;
     }
-    return { run, summary };
+    if (superseded()) {
+      discard();
+      return null;
+    }
+    this.attach(run);
+    return { run, prepared };
   }
 
   /** Make `run` the current one: its stream opens, the previous run is deleted. */
-  attach(run, summary) {
+  attach(run) {
     this.release();
     this.run = run;
-    this.state = summary.state;
+    this.state = run.state;
     const id = run.id;
     this.stream = new RunStream(api.eventsUrl(id), {
-      onStatus: ({ state, epoch }) => {
+      kinds: this.kinds,
+      onStatus: ({ state: now, epoch }) => {
         if (this.id !== id) return;
-        this.state = state;
-        this.onStatus(state, epoch);
+        this.state = now;
+        this.onStatus(now, epoch);
       },
-      onConnection: (state) => {
-        if (this.id === id) this.onConnection(state);
+      onConnection: (connection) => {
+        if (this.id === id) this.onConnection(connection);
       },
     });
   }
 
   /** Close the stream and delete the run (the server stops training it). */
   release({ keepalive = false } = {}) {
-    if (this.stream) this.stream.close();
+    this.stream?.close();
     if (this.run) api.deleteRun(this.run.id, { keepalive }).catch(() => {});
     this.stream = null;
     this.run = null;
     this.state = null;
+    this.changing = null;
   }
 
-  /** The newest snapshot not drawn yet, or null. */
-  take() {
-    return this.stream ? this.stream.take() : null;
+  /** The newest `kind` event not drawn yet, or null. */
+  take(kind = "snapshot") {
+    return this.stream ? this.stream.take(kind) : null;
   }
 
-  async setState(state) {
+  /**
+   * Pause or resume ("paused" / "running"); resolves with the run's summary after the
+   * change (a pause answers once training has stopped). A step waits for it.
+   */
+  setState(state) {
     const id = this.id;
-    const summary = await api.patchRun(id, { state });
-    if (this.id === id) this.state = summary.state;
-    return summary;
+    const change = api.patchRun(id, { state }).then((summary) => {
+      if (this.id === id) this.state = summary.state;
+      return summary;
+    });
+    const settled = change.then(() => {}, () => {}).then(() => {
+      if (this.changing === settled) this.changing = null;
+    });
+    this.changing = settled;
+    return change;
   }
 
   play() {
@@ -87,22 +121,20 @@ export class RunSession {
     return this.setState("paused");
   }
 
-  /** One epoch (paused runs only); resolves with the summary after it. */
-  step() {
-    return api.step(this.id);
+  /**
+   * One step of a paused run (an epoch; an MNIST batch), once a pause under way is done;
+   * resolves with the summary after it, or null when the run changed meanwhile or is not
+   * paused (the pause failed, or it ended).
+   */
+  async step() {
+    const id = this.id;
+    await this.changing;
+    if (this.id !== id || this.state !== "paused") return null;
+    return api.step(id);
   }
 
-  /** Learning rate / regularization rate: the run keeps its weights. */
+  /** Live changes the run keeps its weights through (rates, weight edits): a PATCH. */
   patch(changes) {
     return api.patchRun(this.id, changes);
-  }
-
-  /** Set one weight ({kind: "weight", layer, input, unit}) or bias ({kind: "bias", layer, unit}). */
-  edit(target, value) {
-    const change =
-      target.kind === "weight"
-        ? { weights: [{ layer: target.layer, input: target.input, unit: target.unit, value }] }
-        : { biases: [{ layer: target.layer, unit: target.unit, value }] };
-    return api.patchRun(this.id, change);
   }
 }

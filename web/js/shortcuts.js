@@ -1,22 +1,42 @@
-// Keyboard shortcuts for a page: a map from key to action. Keys typed into a form
-// field, or pressed with a modifier, are left alone so controls keep working.
+// Keyboard shortcuts for a page, and the one rule for when a key press is a shortcut:
+// not when a modifier is held or an earlier handler took the key, and not when the
+// focused element uses that key itself (typing in a field, choosing in a list, moving
+// a slider, ticking a box). Escape always reaches the page: no field keeps it.
 
-const TYPING = new Set(["INPUT", "SELECT", "TEXTAREA"]);
+/** Input types that take no typing: only the keys listed for them in `usesKey` are theirs. */
+const NOT_TYPED = new Set(["checkbox", "radio", "button", "submit", "reset", "range", "color", "file", "image"]);
+const ARROWS = new Set(["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown"]);
+const SLIDER_KEYS = new Set([...ARROWS, "Home", "End", "PageUp", "PageDown"]);
+
+/** True when `element` handles `key` itself. */
+function usesKey(element, key) {
+  if (!(element instanceof Element) || key === "Escape") return false;
+  if (element.isContentEditable) return true;
+  if (element.tagName === "TEXTAREA" || element.tagName === "SELECT") return true;
+  if (element.tagName !== "INPUT") return false;
+  if (!NOT_TYPED.has(element.type)) return true; // text, number, search, …
+  if (element.type === "range") return SLIDER_KEYS.has(key);
+  if (element.type === "checkbox" || element.type === "radio") return key === " " || ARROWS.has(key);
+  return false; // buttons: Space is the page's (Enter still presses them)
+}
+
+/** True when this key press is the page's to act on. */
+function isShortcut(event) {
+  if (event.defaultPrevented || event.isComposing) return false;
+  if (event.altKey || event.ctrlKey || event.metaKey) return false;
+  return !usesKey(event.target, event.key);
+}
 
 /**
- * @param {Record<string, () => void>} actions  keyed by KeyboardEvent.key, lower-cased
- * @returns {() => void} removes the listener
+ * Act on shortcut keys anywhere on the page.
+ * @param {Record<string, (event: KeyboardEvent) => void>} actions  keyed by
+ *   KeyboardEvent.key, single characters lower-cased (" " is Space)
  */
 export function bindShortcuts(actions) {
-  const onKey = (event) => {
-    if (event.altKey || event.ctrlKey || event.metaKey) return;
-    const target = event.target;
-    if (target && (TYPING.has(target.tagName) || target.isContentEditable)) return;
+  document.addEventListener("keydown", (event) => {
     const action = actions[event.key.length === 1 ? event.key.toLowerCase() : event.key];
-    if (!action) return;
+    if (!action || !isShortcut(event)) return;
     event.preventDefault();
-    action();
-  };
-  document.addEventListener("keydown", onKey);
-  return () => document.removeEventListener("keydown", onKey);
+    action(event);
+  });
 }

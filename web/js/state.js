@@ -25,10 +25,10 @@ const HASH_ORDER = [
 ];
 
 /** Keys whose change keeps the trained network (sent as a PATCH to the run). */
-export const LIVE_KEYS = Object.freeze(["learningRate", "regularizationRate"]);
+const LIVE_KEYS = Object.freeze(["learningRate", "regularizationRate"]);
 
 /**
- * @param {object} catalog  GET /api/catalog
+ * @param {object} catalog  the catalogue's playground section
  * @returns {{specKeys: string[], defaults: object}}
  */
 function schema(catalog) {
@@ -47,7 +47,7 @@ function parseValue(key, text, catalog, fallback) {
   const finite = text.trim() !== "" && Number.isFinite(number);
   switch (key) {
     case "problem":
-      return catalog.problems.some((p) => p.key === text) ? text : fallback;
+      return catalog.problemTypes.some((p) => p.key === text) ? text : fallback;
     case "dataset":
       return catalog.datasets.classification.some((d) => d.key === text) ? text : fallback;
     case "regDataset":
@@ -91,7 +91,7 @@ function formatValue(value) {
 }
 
 /** The configuration, read from and written to `location.hash`. */
-export class PlaygroundState {
+class PlaygroundState {
   /** @param {object} catalog */
   constructor(catalog) {
     this.catalog = catalog;

@@ -1,21 +1,11 @@
-// The page's controls, built from the server's catalogue: the top bar's pickers,
+// The playground's controls, built from the server's catalogue: the top bar's pickers,
 // the data set picker with previews, the data sliders and the display options.
 // Every change is reported as (key, value); `show(state)` sets them all.
 
 import { cssColor } from "./heatmap.js";
+import { fillSelect } from "./select-options.js";
 
 const $ = (id) => document.getElementById(id);
-
-function fillSelect(select, options) {
-  select.replaceChildren(
-    ...options.map(({ value, label }) => {
-      const option = document.createElement("option");
-      option.value = String(value);
-      option.textContent = label;
-      return option;
-    }),
-  );
-}
 
 /** Select `value`, adding it as an option when a link asks for a value the list lacks. */
 function selectValue(select, value) {
@@ -29,21 +19,23 @@ function selectValue(select, value) {
   select.value = text;
 }
 
-function drawPreview(canvas, points) {
+/** A data set's preview: its points on a canvas covering `range` ([low, high]) in both axes. */
+function drawPreview(canvas, points, [low, high]) {
   const size = canvas.width;
+  const scale = size / (high - low);
   const ctx = canvas.getContext("2d");
   ctx.clearRect(0, 0, size, size);
   for (const [x1, x2, label] of points) {
     ctx.fillStyle = cssColor(label);
     ctx.beginPath();
-    ctx.arc(((x1 + 6) / 12) * size, ((6 - x2) / 12) * size, size / 50, 0, 2 * Math.PI);
+    ctx.arc((x1 - low) * scale, (high - x2) * scale, size / 50, 0, 2 * Math.PI);
     ctx.fill();
   }
 }
 
-export class Controls {
+export class PlaygroundControls {
   /**
-   * @param {object} catalog  GET /api/catalog
+   * @param {object} catalog  the catalogue's playground section
    * @param {(key: string, value: any) => void} onChange
    * @param {Record<string, number[][]>} previews  a few points of each data set, by key
    */
@@ -54,15 +46,15 @@ export class Controls {
     this.problem = null;
 
     const selects = {
-      learningRate: catalog.learningRates.map((v) => ({ value: v, label: String(v) })),
-      activation: catalog.activations.map((a) => ({ value: a.key, label: a.label })),
-      regularization: catalog.regularizations.map((r) => ({ value: r.key, label: r.label })),
-      regularizationRate: catalog.regularizationRates.map((v) => ({ value: v, label: String(v) })),
-      problem: catalog.problems.map((p) => ({ value: p.key, label: p.label })),
+      learningRate: catalog.learningRates,
+      activation: catalog.activations,
+      regularization: catalog.regularizations,
+      regularizationRate: catalog.regularizationRates,
+      problem: catalog.problemTypes,
     };
-    for (const [key, options] of Object.entries(selects)) {
+    for (const [key, entries] of Object.entries(selects)) {
       const select = $(key);
-      fillSelect(select, options);
+      fillSelect(select, entries);
       const numeric = key === "learningRate" || key === "regularizationRate";
       select.addEventListener("change", () =>
         onChange(key, numeric ? Number(select.value) : select.value),
@@ -104,7 +96,7 @@ export class Controls {
         const canvas = document.createElement("canvas");
         canvas.width = 64;
         canvas.height = 64;
-        drawPreview(canvas, this.previews[dataset.key] ?? []);
+        drawPreview(canvas, this.previews[dataset.key] ?? [], this.catalog.inputRange);
         button.appendChild(canvas);
         button.addEventListener("click", () => this.onChange(key, dataset.key));
         return button;

@@ -1,4 +1,4 @@
-"""The regression page (issue 5) in headless Chromium, against the real server and real training."""
+"""The fitting page (issue 5) in headless Chromium, against the real server and real training."""
 
 from __future__ import annotations
 
@@ -9,24 +9,24 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.page_driver import http_json
+from tests.browser.page_driver import http_bytes, http_json
 from tests.browser.playground_page import Playground
 
 # Chromium logs every 4xx response as a console error; a rejected CSV is meant to get one.
 EXPECTED_400 = "Failed to load resource: the server responded with a status of 400"
 
 
-class RegressionPage(Playground):
+class FittingPage(Playground):
     """The shared page helper (console errors, requests, polling, the server's view),
-    pointed at /regression.html."""
+    pointed at /fitting.html."""
 
     def open(self, hash_: str = "") -> None:
-        self.page.goto(f"{self.base_url}/regression.html{hash_}")
+        self.page.goto(f"{self.base_url}/fitting.html{hash_}")
         self.page.wait_for_selector("body[data-ready=true]", timeout=60_000)
         assert not self.page.locator("#status").text_content().startswith("Could not")
 
     def probe(self, key: str) -> Any:
-        return self.page.evaluate(f"window.__regression.{key}")
+        return self.page.evaluate(f"window.__fitting.{key}")
 
     def number(self, selector: str) -> float:
         return float(self.page.locator(selector).text_content().replace(",", ""))
@@ -47,21 +47,23 @@ class RegressionPage(Playground):
 
 
 @pytest.fixture
-def regression(page: Page, live_server: str) -> Iterator[RegressionPage]:
+def fitting(page: Page, live_server: str) -> Iterator[FittingPage]:
     """The page, checked for console errors when the test ends."""
-    rp = RegressionPage(page, live_server)
+    rp = FittingPage(page, live_server)
     yield rp
     errors = [e for e in rp.errors if EXPECTED_400 not in e]
     assert errors == [], "the page logged errors:\n" + "\n".join(errors)
 
 
 def test_the_mystery_equation_lands_at_w_01_b_03_and_the_curve_moves(
-        regression: RegressionPage, output_dir: Path) -> None:
-    rp = regression
+        fitting: FittingPage, output_dir: Path) -> None:
+    rp = fitting
     rp.open()
     page = rp.page
     expect(page.locator("nav a[href='/']")).to_be_visible()
     expect(page.locator("nav a[href='/mnist.html']")).to_be_visible()
+    for other in ("/", "/mnist.html"):  # and they link here
+        assert b'href="/fitting.html"' in http_bytes(f"{rp.base_url}{other}"), other
     expect(page.locator(".lesson.selected")).to_have_attribute("data-key", "mystery")
     run = rp.server_run()
     assert run["problem"] == "fitting" and run["spec"]["dataset"] == "mystery"
@@ -81,20 +83,20 @@ def test_the_mystery_equation_lands_at_w_01_b_03_and_the_curve_moves(
     rp.wait_until(lambda: rp.server_run()["state"] == "paused", message="paused")
     server = rp.wait_until(lambda: (s := rp.server_run())["epoch"] == rp.probe("epoch") and s,
                            message="the page to show the final epoch")
-    assert rp.number("#w") == pytest.approx(server["W"], abs=6e-5)
-    assert rp.number("#b") == pytest.approx(server["b"], abs=6e-5)
+    assert rp.number("#w") == pytest.approx(server["metrics"]["W"], abs=6e-5)
+    assert rp.number("#b") == pytest.approx(server["metrics"]["b"], abs=6e-5)
     assert "The line: y = " in page.locator("#equation").text_content()
-    page.screenshot(path=str(output_dir / "regression-mystery.png"), full_page=True)
+    page.screenshot(path=str(output_dir / "fitting-mystery.png"), full_page=True)
 
 
-def test_a_bad_csv_row_is_named_and_the_current_run_goes_on(regression: RegressionPage) -> None:
-    rp = regression
+def test_a_bad_csv_row_is_named_and_the_current_run_goes_on(fitting: FittingPage) -> None:
+    rp = fitting
     rp.open()
     page = rp.page
     page.click(".dataset-choice[data-key=custom]")
     custom = rp.wait_until(lambda: (r := rp.server_run())["spec"]["dataset"] == "custom" and r,
                            timeout=60, message="the example CSV's run")
-    assert len(custom["train"]) + len(custom["test"]) == 21  # the y = x² example
+    assert len(custom["setup"]["train"]) + len(custom["setup"]["test"]) == 21  # y = x², 21 points
     rp.play()
     page.fill("#csv", "x,y\n1,2\n\n2,4\n3,six\n4,8\n")
     posts_before = len(rp.api_requests("POST", r"/api/runs(\?.*)?"))
@@ -112,13 +114,14 @@ def test_a_bad_csv_row_is_named_and_the_current_run_goes_on(regression: Regressi
     page.click("#use-csv")
     fixed = rp.wait_until(lambda: rp.run_id != custom["id"] and rp.server_run(),
                           message="the corrected CSV's run")
-    assert fixed["xLabel"] == "temp" and len(fixed["train"]) + len(fixed["test"]) == 3
+    setup = fixed["setup"]
+    assert setup["xLabel"] == "temp" and len(setup["train"]) + len(setup["test"]) == 3
     expect(page.locator("#csv-error")).to_have_text("")
 
 
 def test_normalising_the_crickets_suggests_a_larger_rate_and_maps_x(
-        regression: RegressionPage) -> None:
-    rp = regression
+        fitting: FittingPage) -> None:
+    rp = fitting
     rp.open()
     page = rp.page
     rp.lesson("crickets-raw")
@@ -137,8 +140,8 @@ def test_normalising_the_crickets_suggests_a_larger_rate_and_maps_x(
 
 
 def test_the_network_on_the_crickets_overfits_where_you_can_see_it(
-        regression: RegressionPage, output_dir: Path) -> None:
-    rp = regression
+        fitting: FittingPage, output_dir: Path) -> None:
+    rp = fitting
     rp.open()
     page = rp.page
     rp.lesson("crickets-overfit")
@@ -152,4 +155,4 @@ def test_the_network_on_the_crickets_overfits_where_you_can_see_it(
     last = points[-1]
     assert last["test"] > 1.5 * points[best]["test"], points
     assert last["train"] < 0.5 * points[best]["train"], points
-    page.screenshot(path=str(output_dir / "regression-overfit.png"), full_page=True)
+    page.screenshot(path=str(output_dir / "fitting-overfit.png"), full_page=True)

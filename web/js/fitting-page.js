@@ -1,22 +1,22 @@
-// The regression page: wires the catalogue's curve section, the controls, the run on
+// The fitting page: wires the catalogue's fitting section, the controls, the run on
 // the server and the views (the fit, the loss chart, the loss surface), and draws the
 // newest snapshot once per animation frame. The page never trains and never describes
 // the model itself: it loads the run's model.json and puts each snapshot's weights in.
 
 import { chooseBackend } from "./backend.js";
 import { api } from "./api.js";
-import { Controls } from "./regression-controls.js";
-import { LogLossChart } from "./regression-loss.js";
-import { CurveModel } from "./regression-model.js";
-import { CurvePlot } from "./regression-plot.js";
-import { LossSurface } from "./regression-surface.js";
+import { FittingControls } from "./fitting-controls.js";
+import { LogLossChart } from "./fitting-loss.js";
+import { FittingModel } from "./fitting-model.js";
+import { CurvePlot } from "./fitting-plot.js";
+import { LossSurface } from "./fitting-surface.js";
 import { RunControl } from "./run-control.js";
 import { StatusLine } from "./status-line.js";
 
 const $ = (id) => document.getElementById(id);
 
 /** What tests read; nothing in the page depends on it. */
-const probe = (window.__regression = {
+const probe = (window.__fitting = {
   ready: false,
   runId: null,
   epoch: 0,
@@ -30,7 +30,7 @@ const probe = (window.__regression = {
 });
 
 const page = {
-  curve: null,
+  fitting: null, // the catalogue's fitting section
   settings: null,
   controls: null,
   control: null, // the RunControl: the run's session and model
@@ -47,7 +47,7 @@ const page = {
 // -- numbers ----------------------------------------------------------------------------------
 
 /** Four decimals, or scientific notation for very large or very small values. */
-export function formatNumber(value) {
+function formatNumber(value) {
   if (value === null || value === undefined || !Number.isFinite(value)) return "–";
   const size = Math.abs(value);
   if (size !== 0 && (size >= 1e4 || size < 1e-3)) return value.toExponential(3);
@@ -67,13 +67,14 @@ function showProgress(epoch, trainLoss, testLoss) {
 /** W and b (linear model), and the fitted line in the data's own units. */
 function showWeights(weights) {
   const run = page.run;
-  if (!run || run.model !== "linear") {
+  const setup = run?.setup;
+  if (!run || setup.model !== "linear") {
     $("w").textContent = "–";
     $("b").textContent = "–";
-    const hidden = run ? run.layers.slice(1, -1).join(" → ") : "";
+    const hidden = run ? setup.layers.slice(1, -1).join(" → ") : "";
     $("equation").textContent = run
       ? `A network: x → ${hidden} ${run.spec.activation} nodes → y. ` +
-        `${run.train.length} training points, ${run.test.length} test points.`
+        `${setup.train.length} training points, ${setup.test.length} test points.`
       : "";
     $("raw-line").textContent = "";
     return;
@@ -81,7 +82,7 @@ function showWeights(weights) {
   const [[[[w]], [b]]] = weights;
   $("w").textContent = formatNumber(w);
   $("b").textContent = formatNumber(b);
-  const { enabled, mean, std } = run.normalization;
+  const { enabled, mean, std } = setup.normalization;
   const slope = w / std;
   const intercept = b - (w * mean) / std;
   const line = `y = ${formatNumber(slope)}·x ${intercept < 0 ? "−" : "+"} ${formatNumber(Math.abs(intercept))}`;
@@ -98,14 +99,14 @@ function showWeights(weights) {
 // -- the spec and runs -------------------------------------------------------------------------
 
 function suggestedRate(settings) {
-  const { normalized, raw } = page.curve.suggestedLearningRates;
+  const { normalized, raw } = page.fitting.suggestedLearningRates;
   return settings.normalize ? normalized : raw[settings.dataset];
 }
 
 /** The request body for the current settings: only the fields that apply. */
-export function specOf(settings) {
+function specOf(settings) {
   const spec = {
-    problem: "curve",
+    problem: "fitting",
     dataset: settings.dataset,
     model: settings.model,
     optimizer: settings.optimizer,
@@ -125,19 +126,20 @@ export function specOf(settings) {
 /** What the RunControl asks of the page: the run for the settings, its model, how to show it. */
 const runHooks = {
   spec: () => specOf(page.settings),
-  load: (run) => CurveModel.load(run.modelUrl, run.normalization),
-  show(run, summary, model) {
+  load: (run) => FittingModel.load(run.modelUrl, run.setup.normalization),
+  show(run, model) {
     page.run = run;
     probe.runId = run.id;
     page.settings.seed = run.spec.seed;
     $("csv-error").textContent = "";
-    document.body.classList.toggle("run-linear", run.model === "linear");
-    document.body.classList.toggle("run-network", run.model !== "linear");
+    const { setup } = run;
+    document.body.classList.toggle("run-linear", setup.model === "linear");
+    document.body.classList.toggle("run-network", setup.model !== "linear");
 
-    page.plot.setData({ train: run.train, test: run.test, xLabel: run.xLabel, yLabel: run.yLabel });
+    page.plot.setData(setup);
     const weights = model.weights();
-    if (run.model === "linear") {
-      page.surface.setData(run.train, run.normalization);
+    if (setup.model === "linear") {
+      page.surface.setData(setup.train, setup.normalization);
       page.surface.setPath([[0, weights[0][0][0][0], weights[0][1][0]]]);
     }
     page.ys = model.predict(page.plot.sampleXs());
@@ -146,12 +148,13 @@ const runHooks = {
     showWeights(weights);
     page.chart.reset();
     page.shownEpoch = 0;
-    showProgress(summary.epoch, summary.trainLoss, summary.testLoss);
-    page.chart.add(summary.epoch, summary.trainLoss, summary.testLoss);
+    const { trainLoss, testLoss } = run.metrics;
+    showProgress(run.epoch, trainLoss, testLoss);
+    page.chart.add(run.epoch, trainLoss, testLoss);
   },
   /** The learning rate changed while the run was being created: the run has the old one. */
-  async sync(summary) {
-    if (summary.learningRate !== page.settings.learningRate) {
+  async sync(run) {
+    if (run.metrics.learningRate !== page.settings.learningRate) {
       await page.control.session.patch({ learningRate: page.settings.learningRate });
     }
   },
@@ -208,8 +211,8 @@ function onChange(key, value) {
 
 /** Load a lesson's settings (its seed too, so it plays out as described) in a new run. */
 function onLesson(key) {
-  const lesson = page.curve.lessons.find((l) => l.key === key);
-  page.settings = { ...page.curve.defaults, csv: page.settings?.csv ?? null, ...lesson.spec };
+  const lesson = page.fitting.lessons.find((l) => l.key === key);
+  page.settings = { ...page.fitting.defaults, csv: page.settings?.csv ?? null, ...lesson.spec };
   page.controls.show(page.settings);
   page.controls.showLesson(key);
   page.status.set("note", "");
@@ -247,8 +250,8 @@ async function main() {
   const [catalog, backend] = await Promise.all([api.catalog(), chooseBackend()]);
   probe.backend = backend.name;
   page.status.showBackend(backend);
-  page.curve = catalog.curve;
-  page.controls = new Controls(page.curve, {
+  page.fitting = catalog.fitting;
+  page.controls = new FittingControls(page.fitting, {
     onChange,
     onLesson,
     onInvalid: (message) => page.status.set("message", message),
@@ -264,7 +267,7 @@ async function main() {
   });
 
   requestAnimationFrame(frame);
-  await onLesson(page.curve.lessons[0].key);
+  await onLesson(page.fitting.lessons[0].key);
   probe.ready = true;
   document.body.dataset.ready = "true";
 }

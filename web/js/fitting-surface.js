@@ -4,8 +4,9 @@
 // data, so the page computes it exactly from the points the run was created with.
 // Both axes share one scale: a round bowl looks round and a narrow valley narrow.
 
+import { fitCanvas } from "./canvas-size.js";
 import { HeatMap } from "./heatmap.js";
-import { niceTicks, tickLabel } from "./regression-plot.js";
+import { niceTicks, tickLabel } from "./ticks.js";
 
 const DENSITY = 120; // grid samples per side
 const MAP_PIXELS = 240; // heat-map canvas pixels per side (CSS scales it)
@@ -131,16 +132,9 @@ export class LossSurface {
   }
 
   drawOverlay() {
-    const canvas = this.overlay;
-    const ratio = window.devicePixelRatio || 1;
-    const width = canvas.clientWidth;
-    const height = canvas.clientHeight;
-    if (canvas.width !== Math.round(width * ratio)) canvas.width = Math.round(width * ratio);
-    if (canvas.height !== Math.round(height * ratio)) canvas.height = Math.round(height * ratio);
-    const ctx = canvas.getContext("2d");
-    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
-    ctx.clearRect(0, 0, width, height);
-    if (!this.box) return;
+    const fit = fitCanvas(this.overlay);
+    if (!fit || !this.box) return;
+    const { ctx, height } = fit;
     const size = this.heatCanvas.clientWidth;
     const [w0, w1] = this.box.w;
     const [b0, b1] = this.box.b;

@@ -1,12 +1,14 @@
-// The regression page's controls, built from the catalogue's `curve` section: lessons,
+// The fitting page's controls, built from the catalogue's `fitting` section: lessons,
 // data set, sliders, model and optimizer choices, the normalise switch and the CSV box.
-// Controls only report what the learner asked for (`onChange(key, value)`); the page
+// They only report what the learner asked for (`onChange(key, value)`); the page
 // decides what that means (a new run, or a live change) and calls `show()` back.
+
+import { fillSelect } from "./select-options.js";
 
 const $ = (id) => document.getElementById(id);
 
 /** An example for the CSV box, clearly labelled: y = x² on a grid (a line cannot fit it). */
-export function exampleCsv() {
+function exampleCsv() {
   const rows = ["# An example: y = x² at 21 points. Paste your own pairs, or load a file.", "x,y"];
   for (let i = -10; i <= 10; i++) {
     const x = i / 5;
@@ -15,41 +17,31 @@ export function exampleCsv() {
   return rows.join("\n");
 }
 
+/** Bytes as megabytes, one decimal: 900000 → "0.9 MB". */
+function megabytes(bytes) {
+  return `${(bytes / 1e6).toFixed(1)} MB`;
+}
+
 /** "10" or "8, 4" → [10] or [8, 4]; null when it is not a list of whole numbers. */
-export function parseLayers(text) {
+function parseLayers(text) {
   const parts = text.split(/[\s,]+/).filter(Boolean);
   if (parts.length === 0 || !parts.every((p) => /^\d+$/.test(p))) return null;
   return parts.map(Number);
 }
 
-function formatRate(rate) {
-  return String(rate);
-}
-
-function fillSelect(select, options) {
-  select.replaceChildren(
-    ...options.map(({ key, label }) => {
-      const option = document.createElement("option");
-      option.value = String(key);
-      option.textContent = label;
-      return option;
-    }),
-  );
-}
-
-export class Controls {
+export class FittingControls {
   /**
-   * @param {object} curve  the catalogue's `curve` section
+   * @param {object} fitting  the catalogue's `fitting` section
    * @param {{onChange: (key: string, value: any) => void, onLesson: (key: string) => void,
    *          onInvalid: (message: string) => void}} handlers
    */
-  constructor(curve, { onChange, onLesson, onInvalid }) {
-    this.curve = curve;
+  constructor(fitting, { onChange, onLesson, onInvalid }) {
+    this.fitting = fitting;
     this.onChange = onChange;
     this.onInvalid = onInvalid;
 
     const lessons = $("lessons");
-    for (const lesson of curve.lessons) {
+    for (const lesson of fitting.lessons) {
       const button = document.createElement("button");
       button.type = "button";
       button.className = "lesson";
@@ -66,7 +58,7 @@ export class Controls {
     }
 
     const datasets = $("datasets");
-    for (const dataset of curve.datasets) {
+    for (const dataset of fitting.datasets) {
       const button = document.createElement("button");
       button.type = "button";
       button.className = "dataset-choice";
@@ -78,12 +70,12 @@ export class Controls {
       datasets.append(button);
     }
 
-    fillSelect($("optimizer"), curve.optimizers);
-    fillSelect($("model"), curve.models);
-    fillSelect($("activation"), curve.activations);
-    this.rates = [...curve.learningRates];
+    fillSelect($("optimizer"), fitting.optimizers);
+    fillSelect($("model"), fitting.models);
+    fillSelect($("activation"), fitting.activations);
+    this.rates = [...fitting.learningRates];
     this.fillRates();
-    $("learningRate").title = curve.learningRateNote;
+    $("learningRate").title = fitting.learningRateNote;
     for (const key of ["learningRate", "optimizer", "model", "activation"]) {
       $(key).addEventListener("change", () => {
         const value = $(key).value;
@@ -93,7 +85,7 @@ export class Controls {
     $("normalize").addEventListener("change", () => onChange("normalize", $("normalize").checked));
     $("hiddenLayers").addEventListener("change", () => {
       const layers = parseLayers($("hiddenLayers").value);
-      const { hiddenLayers, neurons } = curve.limits;
+      const { hiddenLayers, neurons } = fitting.limits;
       const ok = layers && layers.length >= hiddenLayers.min && layers.length <= hiddenLayers.max &&
         layers.every((n) => n >= neurons.min && n <= neurons.max);
       if (ok) onChange("hiddenLayers", layers);
@@ -104,9 +96,9 @@ export class Controls {
     });
 
     const sliders = {
-      numPoints: [curve.limits.numPoints, (v) => String(v)],
-      noise: [curve.limits.noise, (v) => v.toFixed(3)],
-      percTrainData: [curve.limits.percTrainData, (v) => `${v}%`],
+      numPoints: [fitting.limits.numPoints, (v) => String(v)],
+      noise: [fitting.limits.noise, (v) => v.toFixed(3)],
+      percTrainData: [fitting.limits.percTrainData, (v) => `${v}%`],
     };
     this.formats = {};
     for (const [key, [limits, format]] of Object.entries(sliders)) {
@@ -119,15 +111,17 @@ export class Controls {
       input.addEventListener("change", () => onChange(key, Number(input.value)));
     }
 
+    $("csv-rows-max").textContent = fitting.limits.csvRows.max.toLocaleString("en");
     $("csv").value = exampleCsv();
     $("use-csv").addEventListener("click", () => onChange("csv", $("csv").value));
     $("csv-file").addEventListener("change", async () => {
       const file = $("csv-file").files[0];
       $("csv-file").value = "";
       if (!file) return;
-      if (file.size > 900_000) {
-        this.showCsvError(`${file.name} is ${(file.size / 1e6).toFixed(1)} MB; at most ` +
-          `${curve.limits.csvRows.max.toLocaleString("en")} rows (under 0.9 MB) are taken`);
+      const { csvRows, csvBytes } = fitting.limits;
+      if (file.size > csvBytes.max) {
+        this.showCsvError(`${file.name} is ${megabytes(file.size)}; at most ` +
+          `${csvRows.max.toLocaleString("en")} rows (up to ${megabytes(csvBytes.max)}) are taken`);
         return;
       }
       $("csv").value = await file.text();
@@ -141,7 +135,7 @@ export class Controls {
     if (current !== undefined && !this.rates.includes(current)) {
       this.rates = [...this.rates, current].sort((a, b) => a - b);
     }
-    fillSelect($("learningRate"), this.rates.map((r) => ({ key: r, label: formatRate(r) })));
+    fillSelect($("learningRate"), this.rates);
   }
 
   showSlider(key, value) {
@@ -173,7 +167,7 @@ export class Controls {
       button.setAttribute("aria-checked", String(on));
     }
     const body = document.body.classList;
-    for (const { key } of this.curve.datasets) body.toggle(`dataset-${key}`, key === settings.dataset);
+    for (const { key } of this.fitting.datasets) body.toggle(`dataset-${key}`, key === settings.dataset);
     body.toggle("model-network", settings.model === "network");
     body.toggle("model-linear", settings.model !== "network");
   }

@@ -5,9 +5,9 @@
 
 import { DenseModel } from "./dense-model.js";
 
-export class CurveModel extends DenseModel {
+export class FittingModel extends DenseModel {
   /**
-   * CurveModel.load(modelUrl, normalization)
+   * FittingModel.load(modelUrl, normalization)
    * @param {object} model  the loaded tf.LayersModel
    * @param {{mean: number, std: number}} normalization  x' = (x - mean) / std
    */

@@ -2,34 +2,17 @@
 // input range. Axes and points change only with the data, so they are drawn once into
 // a layer; each frame copies the layer and draws the newest curve over it.
 
+import { fitCanvas } from "./canvas-size.js";
+import { niceTicks, tickLabel } from "./ticks.js";
+
 const SAMPLES = 240; // x values the curve is evaluated at
 const MARGIN = { left: 56, right: 18, top: 14, bottom: 44 };
 const TRAIN = { fill: "#0877bd", stroke: "#fff" };
 const TEST = { fill: "#f59322", stroke: "#6b3d00" };
 const CURVE = "#183d4e";
 
-/** About `count` round tick values (1, 2 or 5 × a power of ten apart) covering [low, high]. */
-export function niceTicks(low, high, count = 6) {
-  const span = high - low;
-  if (!(span > 0) || !Number.isFinite(span)) return { step: 1, values: [low] };
-  const raw = span / count;
-  const power = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw) ?? 10 * power;
-  const values = [];
-  for (let v = Math.ceil(low / step) * step; v <= high + step * 1e-9; v += step) {
-    values.push(Math.abs(v) < step * 1e-9 ? 0 : v);
-  }
-  return { step, values };
-}
-
-/** A tick label with just the decimals its step needs. */
-export function tickLabel(value, step) {
-  const decimals = Math.max(0, -Math.floor(Math.log10(step) + 1e-9));
-  return value.toFixed(Math.min(decimals, 8));
-}
-
 /** [low, high] of the values, padded by `pad` of the span (a single value gets ±0.5). */
-export function paddedRange(values, pad) {
+function paddedRange(values, pad) {
   let low = Infinity;
   let high = -Infinity;
   for (const v of values) {
@@ -45,12 +28,11 @@ export class CurvePlot {
   /** @param {HTMLCanvasElement} canvas */
   constructor(canvas) {
     this.canvas = canvas;
-    this.ctx = canvas.getContext("2d");
     this.layer = document.createElement("canvas");
     this.data = { train: [], test: [], xLabel: "x", yLabel: "y" };
     this.xRange = [0, 1];
     this.yRange = [0, 1];
-    this.layerKey = "";
+    this.layerStale = true;
     this.xs = new Float32Array(SAMPLES);
   }
 
@@ -62,23 +44,12 @@ export class CurvePlot {
     this.yRange = paddedRange(all.map((p) => p[1]), 0.12);
     const [low, high] = this.xRange;
     for (let i = 0; i < SAMPLES; i++) this.xs[i] = low + ((high - low) * i) / (SAMPLES - 1);
-    this.layerKey = "";
+    this.layerStale = true;
   }
 
   /** The x values `draw` expects predictions for. */
   sampleXs() {
     return this.xs;
-  }
-
-  /** Fit the canvas to its CSS box and the device's pixel ratio; true when it changed. */
-  resize() {
-    const ratio = window.devicePixelRatio || 1;
-    const width = Math.round(this.canvas.clientWidth * ratio);
-    const height = Math.round(this.canvas.clientHeight * ratio);
-    if (this.canvas.width === width && this.canvas.height === height) return false;
-    this.canvas.width = this.layer.width = width;
-    this.canvas.height = this.layer.height = height;
-    return true;
   }
 
   geometry() {
@@ -98,13 +69,10 @@ export class CurvePlot {
     };
   }
 
-  /** Draw the layer: frame, grid, ticks, labels and points. */
+  /** Draw the layer, as large as the canvas: frame, grid, ticks, labels and points. */
   drawLayer() {
-    const ratio = window.devicePixelRatio || 1;
-    const ctx = this.layer.getContext("2d");
-    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    const { ctx } = fitCanvas(this.layer, { box: this.canvas });
     const g = this.geometry();
-    ctx.clearRect(0, 0, g.width, g.height);
     ctx.fillStyle = "#fff";
     ctx.fillRect(MARGIN.left, MARGIN.top, g.plotW, g.plotH);
     ctx.font = "11px Helvetica, Arial, sans-serif";
@@ -167,19 +135,18 @@ export class CurvePlot {
 
   /** Draw the points and, when given, the model's predictions at `sampleXs()`. */
   draw(ys) {
-    const resized = this.resize();
-    const key = `${this.canvas.width}x${this.canvas.height}`;
-    if (resized || this.layerKey !== key) {
+    const fit = fitCanvas(this.canvas);
+    if (!fit) return;
+    if (fit.resized || this.layerStale) {
       this.drawLayer();
-      this.layerKey = key;
+      this.layerStale = false;
     }
-    const { ctx } = this;
-    ctx.setTransform(1, 0, 0, 1, 0, 0);
-    ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
+    const { ctx } = fit;
+    ctx.save();
+    ctx.setTransform(1, 0, 0, 1, 0, 0); // the layer has the canvas' own pixels
     ctx.drawImage(this.layer, 0, 0);
+    ctx.restore();
     if (!ys) return;
-    const ratio = window.devicePixelRatio || 1;
-    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
     const g = this.geometry();
     ctx.save();
     ctx.beginPath();

@@ -13,14 +13,14 @@ const MARGIN = { left: 40, right: 6, top: 6, bottom: 16 };
 const TINY = 1e-12;
 
 /** "1", "10", "1k", "1M": a power of ten for the epoch axis. */
-export function epochLabel(power) {
+function epochLabel(power) {
   if (power >= 6) return `${10 ** (power - 6)}M`;
   if (power >= 3) return `${10 ** (power - 3)}k`;
   return String(10 ** power);
 }
 
 /** A power of ten for the loss axis: plain from 0.001 to 1000, else 1e±k. */
-export function lossLabel(power) {
+function lossLabel(power) {
   return power >= -3 && power <= 3 ? String(Number((10 ** power).toFixed(3))) : `1e${power}`;
 }
 
