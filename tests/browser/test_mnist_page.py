@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import keras
 import numpy as np
@@ -19,6 +20,7 @@ from tests.browser.page_driver import (
     canvas_on_screen,
     commonest_colour,
     css_value,
+    http_json,
     next_frames,
     png_pixels,
     screen_region,
@@ -415,3 +417,30 @@ def test_the_parameter_count_shown_is_keras_count_for_every_preset(lab: MnistLab
     assert isinstance(model.layers[-3], keras.layers.BatchNormalization)
     trainable = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
     expect(lab.page.locator("#param-count")).to_contain_text(f"{trainable:,} trainable parameters")
+
+
+@pytest.mark.usefixtures("mnist")  # the runs train on MNIST
+def test_a_queued_run_shows_its_place_and_starts_when_a_core_frees(lab: MnistLab,
+                                                                   app: Any) -> None:
+    """Heavy runs take the server's spare cores in order: the lab's run waits, `queued`,
+    saying where it is in line, and trains as soon as the runs before it pause."""
+    cores = app.extensions["runs"].cores.cores
+    holders = [http_json(f"{lab.base_url}/api/runs", "POST", {
+        "problem": "mnist", "trainImages": 1000, "epochs": 200}) for _ in range(cores)]
+    try:
+        for holder in holders:  # each holds its core once it trains
+            lab.wait_until(lambda h=holder: http_json(
+                f"{lab.base_url}/api/runs/{h['id']}")["metrics"].get("batch", 0) > 0,
+                message="the runs before it to train")
+        lab.start("softmax", train_images=1000, epochs=1)
+        expect(lab.page.locator("#run-state")).to_have_text("queued: 1st", timeout=30_000)
+        expect(lab.page.locator("#status")).to_contain_text("1st in the queue")
+        assert lab.probe("state") == "queued"
+        for holder in holders:
+            http_json(f"{lab.base_url}/api/runs/{holder['id']}", "PATCH", {"state": "paused"})
+        expect(lab.page.locator("#run-state")).not_to_have_text(re.compile("queued"),
+                                                                 timeout=30_000)
+        lab.wait_state("finished")  # it trained its whole budget
+    finally:
+        for holder in holders:
+            http_json(f"{lab.base_url}/api/runs/{holder['id']}", "DELETE")

@@ -41,7 +41,8 @@ const page = {
   shownEpoch: 0,
   ys: null,
   dirty: false,
-  status: new StatusLine(["message", "note", "connection", "run"], { quiet: ["note"] }),
+  status: new StatusLine(["message", "note", "notice", "connection", "run"],
+    { quiet: ["note", "notice"] }),
 };
 
 // -- numbers ----------------------------------------------------------------------------------

@@ -23,7 +23,8 @@ const lab = {
   progress: null,
   views: null,
   reader: null,
-  status: new StatusLine(["message", "model", "connection", "run"], { quiet: ["run"] }),
+  status: new StatusLine(["message", "model", "notice", "connection", "run"],
+    { quiet: ["run", "notice"] }),
 };
 
 /** What tests read; nothing in the page depends on it. */

@@ -9,8 +9,10 @@ import { RunSession } from "./session.js";
 const $ = (id) => document.getElementById(id);
 
 const STATE_LABELS = {
-  running: "training", paused: "paused", finished: "finished", stopped: "stopped", diverged: "diverged",
+  running: "training", queued: "queued", paused: "paused", finished: "finished", stopped: "stopped",
+  diverged: "diverged",
 };
+const ordinal = (n) => `${n}${["th", "st", "nd", "rd"][(n % 100 > 10 && n % 100 < 14) || n % 10 > 3 ? 0 : n % 10]}`;
 const RUN_NOTES = {
   diverged: "Training diverged (the loss is not a number): lower the learning rate and start again.",
   stopped: "This run was stopped; press Start for a new one.",
@@ -37,10 +39,11 @@ export class LabRunControl {
     this.shown = null; // the state the bar shows: the server's, or the one just asked for
     this.session = new RunSession({
       kinds: ["metrics", "panels", "evaluation"],
-      onStatus: (state) => {
-        this.showState(state);
+      onStatus: (state, epoch, position) => {
+        this.showState(state, position);
         lab.status(state);
       },
+      onNotice: (message) => status.set("notice", message ?? ""),
       onConnection: (state) => status.set("connection", CONNECTION_NOTES[state] ?? ""),
     });
     $("start").addEventListener("click", () => this.start());
@@ -77,26 +80,30 @@ export class LabRunControl {
   }
 
   /** The buttons, the badge, body[data-run-state] and the status note for `state`. */
-  showState(state) {
+  showState(state, position) {
     this.shown = state;
     document.body.dataset.runState = state ?? "none";
-    const live = state === "running" || state === "paused";
+    const live = state === "running" || state === "paused" || state === "queued";
     const pause = $("pause");
     pause.disabled = !live;
     pause.textContent = state === "paused" ? "Resume" : "Pause";
     pause.setAttribute("aria-pressed", String(state === "paused"));
     $("step").disabled = !live;
     $("start").textContent = this.run ? "Restart" : "Start";
-    $("run-state").textContent = STATE_LABELS[state] ?? "no run";
+    $("run-state").textContent = state === "queued" && position
+      ? `queued: ${ordinal(position)}` : STATE_LABELS[state] ?? "no run";
     $("run-state").dataset.state = state ?? "none";
-    this.status.set("run", RUN_NOTES[state] ?? "");
+    this.status.set("run", state === "queued"
+      ? `Waiting for a core: ${ordinal(position ?? 1)} in the queue. The server trains as many `
+        + "MNIST runs at once as it has cores to spare; this one starts when one before it "
+        + "pauses or finishes." : RUN_NOTES[state] ?? "");
   }
 
   /** Pause or resume a live run: the bar changes at once, the server's answer follows. */
   setPaused(paused) {
     const { session } = this;
     const id = session.id;
-    if (!id || !(this.shown === "running" || this.shown === "paused")) return;
+    if (!id || !["running", "paused", "queued"].includes(this.shown)) return;
     const target = paused ? "paused" : "running";
     if (this.shown === target) return;
     this.showState(target);
@@ -110,7 +117,7 @@ export class LabRunControl {
   }
 
   togglePause() {
-    if (this.shown === "running") this.setPaused(true);
+    if (this.shown === "running" || this.shown === "queued") this.setPaused(true);
     else if (this.shown === "paused") this.setPaused(false);
   }
 

@@ -45,7 +45,7 @@ const page = {
   featureGrid: null,
   mapsDirty: false,
   featuresDirty: false,
-  status: new StatusLine(["message", "connection", "run"]),
+  status: new StatusLine(["message", "notice", "connection", "run"], { quiet: ["notice"] }),
 };
 
 // -- numbers ---------------------------------------------------------------------------------

@@ -41,6 +41,7 @@ export class RunControl {
         this.showState(state);
         page.progress(epoch);
       },
+      onNotice: (message) => status.set("notice", message ?? ""),
       onConnection: (state) => status.set("connection", CONNECTION_NOTES[state] ?? ""),
     });
     $("play-pause").addEventListener("click", () => this.toggle());

@@ -9,14 +9,18 @@ import { RunStream } from "./run-stream.js";
 export class RunSession {
   /**
    * @param {{kinds?: string[],
-   *          onStatus?: (state: string, epoch: number) => void,
+   *          onStatus?: (state: string, epoch: number, position?: number) => void,
+   *          onNotice?: (message: string|null) => void,
    *          onConnection?: (state: string) => void}} options
    *   kinds: the data events the page draws (see RunStream); onStatus: the current run's
-   *   status events; onConnection: its stream's connection state
+   *   status events (position: its place in the queue while "queued"); onNotice: why its
+   *   next data is late, or null once they come; onConnection: its stream's connection state
    */
-  constructor({ kinds = ["snapshot"], onStatus = () => {}, onConnection = () => {} } = {}) {
+  constructor({ kinds = ["snapshot"], onStatus = () => {}, onNotice = () => {},
+    onConnection = () => {} } = {}) {
     this.kinds = kinds;
     this.onStatus = onStatus;
+    this.onNotice = onNotice;
     this.onConnection = onConnection;
     this.run = null; // the current run's details (the POST answer)
     this.state = null; // its state, as the server last said
@@ -70,10 +74,13 @@ export class RunSession {
     const id = run.id;
     this.stream = new RunStream(api.eventsUrl(id), {
       kinds: this.kinds,
-      onStatus: ({ state: now, epoch }) => {
+      onStatus: ({ state: now, epoch, position }) => {
         if (this.id !== id) return;
         this.state = now;
-        this.onStatus(now, epoch);
+        this.onStatus(now, epoch, position);
+      },
+      onNotice: (message) => {
+        if (this.id === id) this.onNotice(message);
       },
       onConnection: (connection) => {
         if (this.id === id) this.onConnection(connection);
