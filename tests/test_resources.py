@@ -21,6 +21,7 @@ from server.app import create_app, shutdown
 from server.config import Config
 from server.problems.mnist import job as mnist_job
 from server.problems.mnist.choices import MAX_PARAMETERS
+from server.runs import run as run_module
 from server.runs.run import Progress, RunRegistry
 
 
@@ -244,3 +245,16 @@ def test_heavy_runs_queue_in_order_and_start_when_a_core_frees() -> None:
         assert third.state == "paused" and registry.cores.positions() == (1, 0)
     finally:
         registry.close()
+
+
+def test_a_run_nobody_watches_rests_until_someone_does(
+        app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(run_module, "UNWATCHED_S", 0.3)
+    client = app.test_client()
+    created = client.post("/api/runs", json={"seed": "rest"}).get_json()
+    run = app.extensions["runs"].get(created["id"])  # the registry does not touch it
+    _until(lambda: run.resting, "the unwatched run to rest")
+    resting_at = run.epoch
+    assert run.state == "running" and run.resting and run.epoch == resting_at
+    client.get(f"/api/runs/{created['id']}")  # a learner looks again: it trains on
+    _until(lambda: run.epoch > resting_at, "the run to train again")

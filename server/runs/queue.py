@@ -61,11 +61,6 @@ class CoreQueue:
                 self._holders.remove(run)
                 self._cond.notify_all()
 
-    def wake(self) -> None:
-        """A waiting run may have stopped wanting a core (paused, deleted): let it see."""
-        with self._cond:
-            self._cond.notify_all()
-
     def positions(self) -> tuple[int, int]:
         """(training, waiting) heavy runs: for health."""
         with self._cond:

@@ -35,6 +35,10 @@ ENDED = (STOPPED, DIVERGED, FINISHED)
 STEP_TIMEOUT_S = 120.0
 PAUSE_TIMEOUT_S = 30.0
 CHECKPOINT_S = 5.0  # a run is saved at least this often while it trains
+# A running run nobody streams or asks about for this long stops taking cores until
+# someone does (a closed tab costs the classroom nothing); the reaper stops it later.
+UNWATCHED_S = 15.0
+UNWATCHED_POLL_S = 1.0
 
 
 def public_spec(spec: dict[str, Any]) -> dict[str, Any]:
@@ -196,6 +200,7 @@ class Run:
         # returns only then, so the epoch it reports is final and a step adds exactly one.
         self._quiescent = True
         self._started = False  # the job's `start` ran (its model and data are ready)
+        self.resting = False  # running, but waiting for someone to watch (takes no core)
         self._watchers = 0
         self._last_touched = time.monotonic()
         self._change_generation = 0  # changes requested …
@@ -265,12 +270,18 @@ class Run:
     def touch(self) -> None:
         with self._cond:
             self._last_touched = time.monotonic()
+            self._cond.notify_all()
 
     def watch(self, delta: int) -> None:
         """A stream opened (+1) or closed (-1); watched runs are never idle."""
         with self._cond:
             self._watchers += delta
             self._last_touched = time.monotonic()
+            self._cond.notify_all()
+
+    def _unwatched(self) -> bool:
+        """Caller holds the lock: no stream open and no request for `UNWATCHED_S`."""
+        return not self._watchers and time.monotonic() - self._last_touched > UNWATCHED_S
 
     def idle_for(self) -> float:
         with self._cond:
@@ -405,6 +416,12 @@ class Run:
         brings work afterwards starts a new thread.
         """
         with self._cond:
+            # Nobody watches or asks: training waits (costs nothing) until someone does.
+            while (self._state in (RUNNING, QUEUED) and not self._pending
+                   and not self._stop_requested and self._unwatched()):
+                self.resting = True
+                self._cond.wait(timeout=UNWATCHED_POLL_S)
+            self.resting = False
             training = self._state in (RUNNING, QUEUED)
             if self._stop_requested or (not training and not self._pending):
                 self._thread = None

@@ -178,10 +178,6 @@ class RunStore:
         except (sqlite3.Error, OSError) as error:
             self._fail("write", error)
 
-    def load_all(self) -> list[RunRecord]:
-        """Every readable run, whole (weights and history too), oldest first."""
-        return self._select("SELECT * FROM runs ORDER BY created_at", ())
-
     def load(self, run_id: str) -> RunRecord | None:
         """One run, whole; None when it is not stored (or cannot be read)."""
         records = self._select("SELECT * FROM runs WHERE id = ?", (run_id,))

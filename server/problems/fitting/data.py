@@ -119,13 +119,6 @@ def normalization(train_x: np.ndarray, enabled: bool) -> Normalization:
     return Normalization(True, float(np.mean(train_x)), std if std > 0 else 1.0)
 
 
-def least_squares(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    """The (slope, intercept) minimising the mean squared error: where training should land."""
-    design = np.column_stack([x, np.ones_like(x)])
-    (slope, intercept), *_ = np.linalg.lstsq(design, y, rcond=None)
-    return float(slope), float(intercept)
-
-
 # -- CSV ---------------------------------------------------------------------------------
 
 
