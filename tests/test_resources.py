@@ -147,6 +147,9 @@ def test_steps_racing_a_delete_all_answer_at_once(app: Flask) -> None:
     assert len(statuses) == 30 and set(statuses) <= {200, 404, 409}, statuses
     assert 404 in statuses  # the ones after the delete find no run
     assert elapsed < 5, f"steps waited {elapsed:.1f} s"
+    # Deleted means gone: no racing step brought it back from the store.
+    assert client.get(f"/api/runs/{run['id']}").status_code == 404
+    assert run["id"] not in {r["id"] for r in client.get("/api/runs").get_json()["runs"]}
 
 
 def _rss_mb() -> float:

@@ -377,16 +377,23 @@ class Run:
         if self._worker is not None:
             self._worker.join(timeout)
 
+    def disown_store(self) -> None:
+        """Save this run no more (it is being deleted)."""
+        with self._cond:
+            self._store = None
+
     def checkpoint(self, *, force: bool = False) -> None:
         """Save the run if `CHECKPOINT_S` passed since the last save (or always, if forced)."""
         now = time.time()
-        if self._store is None or (not force and now - self._saved_at < CHECKPOINT_S):
+        with self._cond:
+            store = self._store
+        if store is None or (not force and now - self._saved_at < CHECKPOINT_S):
             return
         self._saved_at = now
         with self._cond:
             state, epoch = self._state, self._epoch
         _, weights = self.job.latest_weights()
-        self._store.save(RunRecord(
+        store.save(RunRecord(
             id=self.id, kind=self.kind, spec=self.spec, state=state, epoch=epoch,
             created_at=self.created_at, saved_at=now, metrics=json_safe(self.job.metrics()),
             history=json_safe(self.job.history()), weights=weights,
@@ -512,6 +519,11 @@ class Run:
 
 
 JobForRecord = Callable[[RunRecord], tuple[str, Job]]
+MAX_DELETED_IDS = 100_000  # remembered so a request racing a delete cannot revive the run
+
+
+class RunDeletedError(LookupError):
+    """The run was deleted while a request was bringing it back from the store."""
 
 
 def summary_of_record(record: RunRecord) -> dict[str, Any]:
@@ -542,6 +554,7 @@ class RunRegistry:
         self._max_runs = max_runs
         self._job_for_record = job_for_record
         self._runs: dict[str, Run] = {}
+        self._deleted: dict[str, None] = {}  # recently deleted ids, oldest first
         self._lock = threading.RLock()
         self._idle_timeout_s = idle_timeout_s
         self._closed = threading.Event()
@@ -574,6 +587,8 @@ class RunRegistry:
         job.restore(record.epoch, record.weights, record.metrics, record.history)
         state = PAUSED if record.state in (RUNNING, PAUSED) else record.state
         with self._lock:
+            if record.id in self._deleted:
+                raise RunDeletedError(record.id)
             existing = self._runs.get(record.id)
             if existing is not None:  # two requests brought it back at once
                 return existing
@@ -588,6 +603,8 @@ class RunRegistry:
         """The run, from memory or brought back from the store; None if there is none."""
         with self._lock:
             run = self._runs.get(run_id)
+            if run_id in self._deleted:
+                return None
         if run is not None or self._store is None or self._job_for_record is None:
             return run
         record = self._store.load(run_id)
@@ -598,7 +615,11 @@ class RunRegistry:
         except ValueError as error:  # a spec this version cannot train any more
             log.error("cannot bring back run %s: %s", run_id, error)
             return None
-        return self.restore(record, job, kind)
+        try:
+            return self.restore(record, job, kind)
+        except RunDeletedError:  # deleted while it was being brought back
+            job.close()
+            return None
 
     def all(self) -> list[Run]:
         """The runs in memory, oldest first."""
@@ -615,14 +636,22 @@ class RunRegistry:
         return sorted([run.summary() for run in runs] + stored, key=lambda s: s["createdAt"])
 
     def delete(self, run_id: str) -> bool:
-        """Stop and forget a run, in memory and in the store."""
+        """Stop and forget a run, in memory and in the store.
+
+        The id is marked deleted first, so a request racing the delete (a step, a GET)
+        cannot bring the run back from the store while its thread winds down.
+        """
         with self._lock:
             run = self._runs.pop(run_id, None)
+            self._deleted[run_id] = None
+            while len(self._deleted) > MAX_DELETED_IDS:
+                del self._deleted[next(iter(self._deleted))]
         if run is None:
             if self._store is None or self._store.load(run_id) is None:
                 return False
             self._store.delete(run_id)
             return True
+        run.disown_store()
         run.halt()
         run.events.close()
         run.join(timeout=10)
