@@ -64,6 +64,7 @@ class Learner(threading.Thread):
         self.port, self.spec, self.start_at, self.stop = port, spec, start_at, stop
         self.status = 0
         self.posted = 0.0
+        self.created = 0.0  # when the POST was answered
         self.first_trained: float | None = None
         self.samples: list[tuple[float, float]] = []  # (time, epoch) of each snapshot
         self.positions: list[int] = []  # queue positions it was told
@@ -74,6 +75,7 @@ class Learner(threading.Thread):
         time.sleep(max(0.0, self.start_at - time.monotonic()))
         self.posted = time.monotonic()
         self.status, body = call(self.port, "POST", "/api/runs", self.spec)
+        self.created = time.monotonic()
         if self.status != 201:
             return
         self.run_id = body["id"]
@@ -190,9 +192,12 @@ def room(server: Server, specs: list[dict], seconds: float) -> list[Learner]:
     epochs = sorted(r[0] for r in rates)
     snapshots = sorted(r[1] for r in rates)
     never = sum(learner.first_trained is None for learner in light)
+    answered = sorted(learner.created - learner.posted for learner in light if learner.created)
     print(f"  learners {len(light)}: refused {refused}; POST → first trained snapshot: median "
           f"{statistics.median(waits):.2f} s, max {waits[-1]:.2f} s"
-          + (f" ({never} never trained)" if never else ""))
+          + (f" ({never} never trained)" if never else "")
+          + f" (POST answered: median {statistics.median(answered):.2f} s, "
+            f"max {answered[-1]:.2f} s)")
     print(f"  epochs/s per learner: min {epochs[0]:,.0f}, median {statistics.median(epochs):,.0f};"
           f" snapshots/s per learner: min {snapshots[0]:.1f}, median "
           f"{statistics.median(snapshots):.1f}; total {sum(epochs):,.0f} epochs/s")

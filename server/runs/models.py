@@ -8,7 +8,7 @@ model, so it is the same network) and loaded with the newest weights per request
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import TypeVar
 
 import keras
@@ -23,18 +23,26 @@ class ModelNotReadyError(RuntimeError):
 
 
 class RunModels:
-    """One export model per run, behind one lock (exports take milliseconds)."""
+    """Export models behind one lock (exports take milliseconds).
+
+    Runs whose jobs give the same `export_key` (the same network: a classroom's thirty
+    default runs) share one model, loaded with each run's weights in turn: building a
+    Keras model costs tens of milliseconds, and thirty learners opening the page at
+    once would otherwise build thirty. Other runs get a model of their own.
+    """
 
     def __init__(self) -> None:
-        self._models: dict[str, keras.Model] = {}
+        self._models: dict[Hashable, keras.Model] = {}
         self._lock = threading.Lock()
 
     def with_model(self, run: Run, use: Callable[[keras.Model, int], T]) -> T:
-        """Call `use(model, epoch)` with the run's model holding its newest weights."""
+        """Call `use(model, epoch)` with a model of the run's network holding its newest
+        weights."""
+        key = run.job.export_key() or run.id
         with self._lock:
-            model = self._models.get(run.id)
+            model = self._models.get(key)
             if model is None:
-                model = self._models[run.id] = run.job.build_export_model()
+                model = self._models[key] = run.job.build_export_model()
             epoch, weights = run.job.latest_weights()
             if not weights:
                 raise ModelNotReadyError("the run's model is still being built; retry in a moment")

@@ -125,6 +125,10 @@ class Job(Protocol):
         """Request thread: a fresh Keras model of the same architecture, for exports."""
         ...
 
+    def export_key(self) -> Any:
+        """What makes two jobs' export models interchangeable (None: this run's alone)."""
+        ...
+
     def export_metadata(self) -> dict[str, Any]:
         """Request thread: what metadata.json says besides epoch and time."""
         ...

@@ -53,6 +53,10 @@ class TrainingJob(Generic[TrainerT]):
         with self._lock:
             return self._epoch, [w.copy() for w in self._weights]
 
+    def export_key(self) -> object:
+        """Runs with equal keys can share an export model; None: this run's alone."""
+        return None
+
     def close(self) -> None:
         """Give the trainer back (to its pool, if it came from one)."""
         if self._trainer is not None:
@@ -141,6 +145,12 @@ class DenseNetworkJob(TrainingJob[Seat]):
             self._learning_rate = metrics.get("learningRate", self._learning_rate)
             self._loss_history = [list(row) for row in saved.get("losses", [])]
             self._restore_extra(metrics, saved)
+
+    def export_key(self) -> object:
+        """The same dense network, whatever its data: one export model serves them all."""
+        arch = self.architecture
+        return ("dense", arch.num_inputs, arch.hidden_layers, arch.activation,
+                arch.output_activation)
 
     def build_export_model(self) -> keras.Model:
         """Request thread: a fresh Keras model of the same architecture, for exports."""

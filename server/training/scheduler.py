@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from server.runs.run import lower_priority
 from server.training.engine import Architecture, EpochTrainer, Losses
 from server.training.stack import SlotData, StackedTrainer, StackKey
 
@@ -46,6 +47,8 @@ SNAPSHOT_RATE = 30.0  # rounds a second a stack aims at (each waiting seat gets 
 # A round waits this long at most for the seats of the last round to ask again (their runs
 # are publishing the last result): a stack trains its runs together, not one by one.
 GATHER_S = 0.01
+ACTIVE_S = 2.0  # a seat that asked this recently keeps its slot
+SHRINK_AFTER_S = 2.0  # a stack's trainer moves to a smaller size only after this long
 COMPILING = ("compiling the network for this shape: the first run of it since the server "
              "started waits a second or two, later ones start at once")
 
@@ -126,6 +129,7 @@ class Seat:
         self.regularization = ("none", 0.0)
         self.version = 0  # bumped by every change a trainer must be told of
         self.request: _Request | None = None
+        self.asked_at = 0.0  # when it last asked to train
         self.stack: _Stack | None = None
         self.home: tuple[int, int] | None = None  # (id(trainer), slot) of its newest weights
         self.own: SoloTrainer | None = None  # a stateful optimizer's trainer, for life
@@ -172,6 +176,18 @@ class _Stack:
         self.busy = False
         self.epochs = 1  # a chunk, in epochs: sized so a round takes 1/SNAPSHOT_RATE s
         self.last_round: list[Seat] = []  # the seats the last round trained
+        # The compiled trainer this stack holds between rounds, and each seat's slot in it
+        # with the seat's version when it was written there: a seat that keeps its slot
+        # costs nothing to place, so partial rounds (a straggler) never reload anyone.
+        self.trainer: Trainer | None = None
+        self.size = 0
+        self.slots: dict[Seat, tuple[int, int]] = {}
+        self.oversized_since: float | None = None
+
+    def active(self, now: float) -> list[Seat]:
+        """Seats that asked within `ACTIVE_S`: the ones a trainer needs room for."""
+        return [seat for seat in self.seats
+                if seat.request is not None or now - seat.asked_at < ACTIVE_S]
 
     def ready(self, now: float) -> float | None:
         """0 when a round should start now; else how long to wait for stragglers; None: no
@@ -201,11 +217,9 @@ class Scheduler:
         self._stacks: dict[StackKey, list[_Stack]] = {}
         self._order: list[_Stack] = []  # round-robin order of every stack
         self._next = 0
-        # Compiled trainers by (key, size), idle ones; and what each trainer's slots hold:
-        # (seat, the seat's version when loaded), by id(trainer).
+        # Compiled trainers by (key, size) that no stack holds.
         self._idle: dict[tuple[StackKey, int], list[Trainer]] = {}
         self._made: dict[tuple[StackKey, int], int] = {}  # instances made (idle or in use)
-        self._residents: dict[int, list[tuple[Seat, int] | None]] = {}
         self._closed = False
         self._workers = [
             threading.Thread(target=self._work, name=f"scheduler-{i}", daemon=True)
@@ -246,6 +260,7 @@ class Scheduler:
                 request.done.set()
                 return
             seat.request = request
+            seat.asked_at = request.at
             self.lock.notify_all()
 
     def leave(self, seat: Seat) -> None:
@@ -254,11 +269,8 @@ class Scheduler:
             if stack is None:
                 return
             stack.seats.remove(seat)
+            stack.slots.pop(seat, None)
             seat.stack = None
-            for residents in self._residents.values():  # let the seat's data go
-                for i, entry in enumerate(residents):
-                    if entry is not None and entry[0] is seat:
-                        residents[i] = None
             if seat.request is not None:
                 seat.request.error = RuntimeError("the run left the scheduler")
                 seat.request.done.set()
@@ -266,6 +278,10 @@ class Scheduler:
             if not stack.seats:
                 self._stacks[stack.key].remove(stack)
                 self._order.remove(stack)
+                if stack.trainer is not None and seat.own is None:
+                    self._idle.setdefault((stack.key, stack.size), []).append(stack.trainer)
+                    self.lock.notify_all()
+                stack.trainer = None
 
     def close(self) -> None:
         with self.lock:
@@ -300,6 +316,7 @@ class Scheduler:
         return None, soonest
 
     def _work(self) -> None:
+        lower_priority()  # serving first, as for the runs' own threads
         while True:
             with self.lock:
                 while not self._closed:
@@ -329,25 +346,18 @@ class Scheduler:
 
     def _round(self, stack: _Stack, seats: list[Seat]) -> None:
         """Train the waiting seats of one stack in one compiled call; answer each."""
-        size = next(s for s in SIZES if s >= len(seats))
-        own = seats[0].own if len(seats) == 1 else None
-        trainer: Trainer = own or self._checkout(stack.key, size, seats[0].architecture,
-                                                 seats)
-        try:
-            with self.lock:
-                requests = [seat.request for seat in seats]
-                slots = self._place(trainer, seats)
-                epochs = np.zeros(trainer.slots, np.int32)
-                for slot, request in zip(slots, requests, strict=True):
-                    assert request is not None
-                    epochs[slot] = stack.epochs if request.epochs is None else request.epochs
-            started = time.perf_counter()
-            train_losses, test_losses = trainer.train(epochs)
-            elapsed = time.perf_counter() - started
-            weights = trainer.all_weights()
-        finally:
-            if own is None:
-                self._checkin(stack.key, size, trainer)
+        trainer = self._trainer_for(stack, seats)
+        with self.lock:
+            requests = [seat.request for seat in seats]
+            slots = self._place(stack, trainer, seats)
+            epochs = np.zeros(trainer.slots, np.int32)
+            for slot, request in zip(slots, requests, strict=True):
+                assert request is not None
+                epochs[slot] = stack.epochs if request.epochs is None else request.epochs
+        started = time.perf_counter()
+        train_losses, test_losses = trainer.train(epochs)
+        elapsed = time.perf_counter() - started
+        weights = trainer.all_weights()
         if any(r is not None and r.epochs is None for r in requests):
             stack.resize(int(epochs.max()), elapsed)
         with self.lock:
@@ -361,30 +371,52 @@ class Scheduler:
                     seat.request = None
                 request.done.set()
 
-    def _place(self, trainer: Trainer, seats: list[Seat]) -> list[int]:
-        """Caller holds the lock: each seat's slot in `trainer`, loading what is not there.
+    def _trainer_for(self, stack: _Stack, seats: list[Seat]) -> Trainer:
+        """The stack's trainer, of the smallest size that holds its active seats: kept
+        between rounds, grown at once, shrunk only after `SHRINK_AFTER_S` oversized."""
+        if seats[0].own is not None:
+            stack.trainer, stack.size = seats[0].own, 1
+            return seats[0].own
+        now = time.monotonic()
+        with self.lock:
+            need = max(len(stack.active(now)), len(seats))
+        size = next(s for s in SIZES if s >= need)
+        if stack.trainer is not None and size < stack.size:
+            if stack.oversized_since is None:
+                stack.oversized_since = now
+            if now - stack.oversized_since < SHRINK_AFTER_S:
+                size = stack.size
+        else:
+            stack.oversized_since = None
+        if stack.trainer is None or size != stack.size:
+            if stack.trainer is not None:
+                self._checkin(stack.key, stack.size, stack.trainer)
+            stack.trainer = None
+            stack.trainer = self._checkout(stack.key, size, seats[0].architecture, seats)
+            stack.size, stack.slots = size, {}
+        return stack.trainer
 
-        A seat whose newest weights are already in a slot of this trainer, with nothing
-        changed since, keeps that slot and costs nothing; any other is written in whole
-        (data, weights, rates) into a slot no seat of this round holds.
-        """
+    def _place(self, stack: _Stack, trainer: Trainer, seats: list[Seat]) -> list[int]:
+        """Caller holds the lock: each waiting seat's slot, written in only when it is new
+        there or changed (data, weights or rates) since it was."""
+        now = time.monotonic()
+        active = set(stack.active(now))
+        for seat in [s for s in stack.slots if s not in active and s not in seats]:
+            del stack.slots[seat]  # inactive: its slot may go to another
+        used = {slot for slot, _ in stack.slots.values()}
+        free = iter(i for i in range(trainer.slots) if i not in used)
         tid = id(trainer)
-        residents = self._residents.setdefault(tid, [None] * trainer.slots)
-        slot_of = {entry[0]: i for i, entry in enumerate(residents) if entry is not None}
-        kept = {seat: slot_of[seat] for seat in seats if seat in slot_of
-                and residents[slot_of[seat]] == (seat, seat.version)
-                and seat.home == (tid, slot_of[seat])}
-        free = iter(i for i in range(trainer.slots) if i not in kept.values())
         slots = []
         for seat in seats:
-            slot = kept.get(seat)
+            slot, version = stack.slots.get(seat, (None, -1))
             if slot is None:
                 slot = next(free)
+            if version != seat.version or seat.home != (tid, slot):
                 trainer.load(slot, seat.data)
                 trainer.set_weights(slot, seat.weights)
                 trainer.set_learning_rate(slot, seat.learning_rate)
                 trainer.set_regularization(slot, *seat.regularization)
-                residents[slot] = (seat, seat.version)
+            stack.slots[seat] = (slot, seat.version)
             seat.home = (tid, slot)
             slots.append(slot)
         return slots
@@ -399,7 +431,8 @@ class Scheduler:
                 idle = self._idle.setdefault((key, size), [])
                 if idle:
                     return idle.pop()
-                if self._made.get((key, size), 0) < len(self._workers):
+                room = max(len(self._workers), len(self._stacks.get(key, [])))
+                if self._made.get((key, size), 0) < room:
                     self._made[(key, size)] = self._made.get((key, size), 0) + 1
                     break
                 self.lock.wait()
