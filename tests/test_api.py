@@ -377,3 +377,25 @@ def test_a_run_can_be_created_paused_with_its_untrained_network(client: FlaskCli
     assert [(e.id, e.data["epoch"]) for e in live.events.since(first.id)] == [(first.id + 1, 1)]
     bad = client.post("/api/runs?state=stopped", json={})
     assert bad.status_code == 400 and bad.get_json()["field"] == "state"
+
+
+def test_runs_of_one_network_share_the_export_topology_and_keep_their_own_weights(
+        client: FlaskClient, app: Any) -> None:
+    """The second run's model.json and weights come from the shared topology and its own
+    weights, without a Keras model: byte for byte what converting a model of that network,
+    loaded with its weights, gives."""
+    from exporter.tfjs import to_tfjs
+
+    first, second = (client.post("/api/runs?state=paused", json={
+        "seed": seed, "networkShape": [3], "activation": "relu"}).get_json()
+        for seed in ("a", "b"))  # paused: their weights hold still
+    assert client.get(f"/api/runs/{first['id']}/model.json").status_code == 200
+    served = json.loads(client.get(f"/api/runs/{second['id']}/model.json").data)
+    data = client.get(f"/api/runs/{second['id']}/group1-shard1of1.bin").data
+    job = app.extensions["runs"].get(second["id"]).job
+    model = job.build_export_model()
+    model.set_weights(job.latest_weights()[1])
+    topology, expected = to_tfjs(model)
+    assert served == json.loads(json.dumps(topology)) and data == expected
+    first_data = client.get(f"/api/runs/{first['id']}/group1-shard1of1.bin").data
+    assert first_data != data  # each run's own weights

@@ -9,7 +9,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from exporter.bundle import export_zip
-from exporter.tfjs import DEFAULT_WEIGHTS_PATH, model_json_bytes, to_tfjs, write_bytes_atomic
+from exporter.tfjs import DEFAULT_WEIGHTS_PATH, model_json_bytes, write_bytes_atomic
 from server.api.errors import error_response
 from server.api.json_body import parse_json_body
 from server.config import Config
@@ -148,7 +148,7 @@ def run_events(run_id: str) -> ResponseReturnValue:
 @bp.get("/api/runs/<run_id>/model.json")
 def model_json(run_id: str) -> ResponseReturnValue:
     run = _run_or_404(run_id)
-    topology, _ = _models().with_model(run, lambda model, _: to_tfjs(model))
+    topology, _ = _models().tfjs(run)
     return Response(model_json_bytes(topology), mimetype="application/json",
                     headers={"Cache-Control": "no-store"})
 
@@ -156,7 +156,7 @@ def model_json(run_id: str) -> ResponseReturnValue:
 @bp.get(f"/api/runs/<run_id>/{DEFAULT_WEIGHTS_PATH}")
 def model_weights(run_id: str) -> ResponseReturnValue:
     run = _run_or_404(run_id)
-    _, weights = _models().with_model(run, lambda model, _: to_tfjs(model))
+    _, weights = _models().tfjs(run)
     return Response(weights, mimetype="application/octet-stream",
                     headers={"Cache-Control": "no-store"})
 

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Hashable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import keras
+import numpy as np
 
+from exporter.tfjs import to_tfjs
 from server.runs.run import Run
 
 T = TypeVar("T")
@@ -33,7 +35,33 @@ class RunModels:
 
     def __init__(self) -> None:
         self._models: dict[Hashable, keras.Model] = {}
+        self._topologies: dict[Hashable, dict[str, Any]] = {}
         self._lock = threading.Lock()
+
+    def tfjs(self, run: Run) -> tuple[dict[str, Any], bytes]:
+        """The run's model in the TensorFlow.js format: model.json's dict and its weights.
+
+        For a shared network the topology is made once: the weights' bytes are then the
+        run's newest weights, little-endian float32 in Keras' order, which the first
+        conversion checked is the manifest's order (so no Keras model is touched per
+        request: a room of learners loading their models at once does not queue).
+        """
+        key = run.job.export_key()
+        topology = self._topologies.get(key) if key is not None else None
+        if topology is not None:
+            _, weights = run.job.latest_weights()
+            if not weights:
+                raise ModelNotReadyError("the run's model is still being built; retry in a "
+                                         "moment")
+            return topology, _weight_bytes(weights)
+
+        def convert(model: keras.Model, _: int) -> tuple[dict[str, Any], bytes]:
+            topology, data = to_tfjs(model)
+            if key is not None and data == _weight_bytes(model.get_weights()):
+                self._topologies[key] = topology
+            return topology, data
+
+        return self.with_model(run, convert)
 
     def with_model(self, run: Run, use: Callable[[keras.Model, int], T]) -> T:
         """Call `use(model, epoch)` with a model of the run's network holding its newest
@@ -52,3 +80,7 @@ class RunModels:
     def forget(self, run_id: str) -> None:
         with self._lock:
             self._models.pop(run_id, None)
+
+
+def _weight_bytes(weights: list[np.ndarray]) -> bytes:
+    return b"".join(np.ascontiguousarray(w, dtype="<f4").tobytes() for w in weights)
