@@ -84,6 +84,13 @@ class SoloTrainer:
     def reset_optimizer(self) -> None:
         self.trainer.reset_optimizer()
 
+    def write(self, slots: list[int], data: list[SlotData], weights: list[list[np.ndarray]],
+              rates: list[float], regularizations: list[tuple[str, float]]) -> None:
+        self.load(0, data[0])
+        self.set_weights(0, weights[0])
+        self.set_learning_rate(0, rates[0])
+        self.set_regularization(0, *regularizations[0])
+
     def all_weights(self) -> list[np.ndarray]:
         return [w[None] for w in self.trainer.get_weights()]
 
@@ -393,7 +400,8 @@ class Scheduler:
                 self._checkin(stack.key, stack.size, stack.trainer)
             stack.trainer = None
             stack.trainer = self._checkout(stack.key, size, seats[0].architecture, seats)
-            stack.size, stack.slots = size, {}
+            # A chunk sized for the last trainer would take far longer on a larger one.
+            stack.size, stack.slots, stack.epochs = size, {}, 1
         return stack.trainer
 
     def _place(self, stack: _Stack, trainer: Trainer, seats: list[Seat]) -> list[int]:
@@ -406,19 +414,22 @@ class Scheduler:
         used = {slot for slot, _ in stack.slots.values()}
         free = iter(i for i in range(trainer.slots) if i not in used)
         tid = id(trainer)
-        slots = []
+        slots: list[int] = []
+        stale: list[tuple[int, Seat]] = []
         for seat in seats:
             slot, version = stack.slots.get(seat, (None, -1))
             if slot is None:
                 slot = next(free)
             if version != seat.version or seat.home != (tid, slot):
-                trainer.load(slot, seat.data)
-                trainer.set_weights(slot, seat.weights)
-                trainer.set_learning_rate(slot, seat.learning_rate)
-                trainer.set_regularization(slot, *seat.regularization)
+                stale.append((slot, seat))
             stack.slots[seat] = (slot, seat.version)
             seat.home = (tid, slot)
             slots.append(slot)
+        if stale:  # written together: one update per variable
+            trainer.write([slot for slot, _ in stale], [seat.data for _, seat in stale],
+                          [seat.weights for _, seat in stale],
+                          [seat.learning_rate for _, seat in stale],
+                          [seat.regularization for _, seat in stale])
         return slots
 
     def _checkout(self, key: StackKey, size: int, architecture: Architecture,

@@ -117,6 +117,44 @@ class StackedTrainer:
             n_var[slot].assign(len(x))
         self._batch_size[slot].assign(data.batch_size)
 
+    def write(self, slots: list[int], data: list[SlotData], weights: list[list[np.ndarray]],
+              rates: list[float], regularizations: list[tuple[str, float]]) -> None:
+        """Write whole runs into `slots` at once: one update per variable, whatever their
+        number (a room arriving writes dozens of runs; one small op per run and variable
+        would wait for the interpreter lock each time)."""
+        cap, n_in = self.key.capacity, self.key.num_inputs
+        for run in data:
+            if not 1 <= run.batch_size <= self.key.batch_window:
+                raise ValueError(f"batch size must be 1..{self.key.batch_window}")
+            if not 0 < len(run.x_train) <= cap or len(run.x_test) > cap:
+                raise ValueError(f"a slot holds 1..{cap} points per set")
+        index = np.asarray(slots, np.int32)[:, None]
+
+        def padded(rows: list[np.ndarray], width: int) -> np.ndarray:
+            out = np.zeros((len(rows), cap, width), np.float32)
+            for k, values in enumerate(rows):
+                out[k, : len(values)] = np.asarray(values, np.float32).reshape(len(values), width)
+            return out
+
+        updates = [
+            (self._x_train, padded([d.x_train for d in data], n_in)),
+            (self._y_train, padded([d.y_train for d in data], 1)),
+            (self._x_test, padded([d.x_test for d in data], n_in)),
+            (self._y_test, padded([d.y_test for d in data], 1)),
+            (self._n_train, np.array([len(d.x_train) for d in data], np.int32)),
+            (self._n_test, np.array([len(d.x_test) for d in data], np.int32)),
+            (self._batch_size, np.array([d.batch_size for d in data], np.int32)),
+            (self._rate, np.array(rates, np.float32)),
+            (self._l1, np.array([r if k == "L1" else 0.0 for k, r in regularizations],
+                                np.float32)),
+            (self._l2, np.array([r if k == "L2" else 0.0 for k, r in regularizations],
+                                np.float32)),
+            *((variable, np.stack([w[i] for w in weights]).astype(np.float32))
+              for i, variable in enumerate(self._weights)),
+        ]
+        for variable, values in updates:
+            variable.scatter_nd_update(index, values)
+
     def set_weights(self, slot: int, weights: list[np.ndarray]) -> None:
         """`weights` in Keras' `get_weights()` order: kernel, bias, kernel, bias, …"""
         for variable, value in zip(self._weights, weights, strict=True):
