@@ -559,6 +559,7 @@ class RunRegistry:
         self._job_for_record = job_for_record
         self._runs: dict[str, Run] = {}
         self._deleted: dict[str, None] = {}  # recently deleted ids, oldest first
+        self._reserved = 0  # runs being made: they count against `max_runs` already
         self._lock = threading.RLock()
         self._idle_timeout_s = idle_timeout_s
         self._closed = threading.Event()
@@ -569,17 +570,24 @@ class RunRegistry:
         """Raise `LimitError` if a new run could not be kept: checked before its job is
         made, so a refused request builds no model."""
         with self._lock:
-            if len(self._runs) >= self._max_runs and self._eviction_candidate() is None:
+            if (len(self._runs) + self._reserved >= self._max_runs
+                    and self._eviction_candidate() is None):
                 raise self._full()
 
     def create(self, kind: str, spec: dict[str, Any], job: Job, *,
                paused: bool = False) -> Run:
         """A new run, training at once, or paused (its first snapshot published, no epoch
         trained) so a page can show the untrained network first."""
-        with self._lock:  # checked and taken under one lock: two requests cannot both pass
+        with self._lock:  # room checked and reserved under one lock: two cannot both pass
             self._make_room()
+            self._reserved += 1
+        try:  # made (its thread started, its first save) outside it: a room arrives at once
             run = Run(kind, spec, job, store=self._store, state=PAUSED if paused else RUNNING,
                       start_paused=paused, cores=self.cores)
+        finally:
+            with self._lock:
+                self._reserved -= 1
+        with self._lock:
             self._runs[run.id] = run
         return run
 
@@ -677,7 +685,7 @@ class RunRegistry:
 
     def _make_room(self) -> None:
         """Caller holds the lock: evict runs to the store until a new one fits."""
-        while len(self._runs) >= self._max_runs:
+        while len(self._runs) + self._reserved >= self._max_runs:
             run = self._eviction_candidate()
             if run is None:
                 raise self._full()

@@ -356,11 +356,17 @@ class Scheduler:
         trainer = self._trainer_for(stack, seats)
         with self.lock:
             requests = [seat.request for seat in seats]
-            slots = self._place(stack, trainer, seats)
+            slots, stale = self._place(stack, trainer, seats)
             epochs = np.zeros(trainer.slots, np.int32)
             for slot, request in zip(slots, requests, strict=True):
                 assert request is not None
                 epochs[slot] = stack.epochs if request.epochs is None else request.epochs
+            writes = ([slot for slot, _ in stale], [seat.data for _, seat in stale],
+                      [seat.weights for _, seat in stale],
+                      [seat.learning_rate for _, seat in stale],
+                      [seat.regularization for _, seat in stale])
+        if stale:  # outside the lock (TensorFlow ops): seats keep joining and asking
+            trainer.write(*writes)
         started = time.perf_counter()
         train_losses, test_losses = trainer.train(epochs)
         elapsed = time.perf_counter() - started
@@ -404,9 +410,10 @@ class Scheduler:
             stack.size, stack.slots, stack.epochs = size, {}, 1
         return stack.trainer
 
-    def _place(self, stack: _Stack, trainer: Trainer, seats: list[Seat]) -> list[int]:
-        """Caller holds the lock: each waiting seat's slot, written in only when it is new
-        there or changed (data, weights or rates) since it was."""
+    def _place(self, stack: _Stack, trainer: Trainer,
+               seats: list[Seat]) -> tuple[list[int], list[tuple[int, Seat]]]:
+        """Caller holds the lock: each waiting seat's slot, and the (slot, seat) pairs to
+        write in: those new there or changed (data, weights or rates) since."""
         now = time.monotonic()
         active = set(stack.active(now))
         for seat in [s for s in stack.slots if s not in active and s not in seats]:
@@ -425,12 +432,7 @@ class Scheduler:
             stack.slots[seat] = (slot, seat.version)
             seat.home = (tid, slot)
             slots.append(slot)
-        if stale:  # written together: one update per variable
-            trainer.write([slot for slot, _ in stale], [seat.data for _, seat in stale],
-                          [seat.weights for _, seat in stale],
-                          [seat.learning_rate for _, seat in stale],
-                          [seat.regularization for _, seat in stale])
-        return slots
+        return slots, stale
 
     def _checkout(self, key: StackKey, size: int, architecture: Architecture,
                   seats: list[Seat] = ()) -> Trainer:  # type: ignore[assignment]
