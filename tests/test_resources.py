@@ -261,3 +261,17 @@ def test_a_run_nobody_watches_rests_until_someone_does(
     assert run.state == "running" and run.resting and run.epoch == resting_at
     client.get(f"/api/runs/{created['id']}")  # a learner looks again: it trains on
     _until(lambda: run.epoch > resting_at, "the run to train again")
+
+
+def test_stopping_a_paused_run_gives_its_seat_back(app: Flask) -> None:
+    """A paused run has no thread to close its job: stopping it (the idle reaper) must."""
+    scheduler = app.extensions["scheduler"]
+
+    def seats() -> int:
+        return sum(count for _, count in scheduler.stacks())
+
+    created = app.test_client().post("/api/runs?state=paused", json={"seed": "s"}).get_json()
+    _until(lambda: not _run_threads(app), "the paused run's thread to end")
+    held = seats()
+    app.extensions["runs"].get(created["id"]).stop()
+    assert seats() == held - 1

@@ -357,7 +357,11 @@ class Run:
             if changed:
                 self._state = STOPPED
                 self._publish_status()
+            close_now = self._thread is None and self._started  # no thread will close it
+            self._started = self._started and not close_now
             self._cond.notify_all()
+        if close_now:
+            self.job.close()
         if changed:
             self.checkpoint(force=True)
 
@@ -430,6 +434,9 @@ class Run:
             # Nobody watches or asks: training waits (costs nothing) until someone does.
             while (self._state in (RUNNING, QUEUED) and not self._pending
                    and not self._stop_requested and self._unwatched()):
+                if self._holds_core and self._cores is not None:
+                    self._cores.release(self)  # a resting heavy run frees its core
+                    self._holds_core = False
                 self.resting = True
                 self._cond.wait(timeout=UNWATCHED_POLL_S)
             self.resting = False
@@ -532,7 +539,7 @@ class RunDeletedError(LookupError):
 
 def summary_of_record(record: RunRecord) -> dict[str, Any]:
     """A stored run's summary, as `Run.summary` gives it once the run is back in memory."""
-    state = PAUSED if record.state == RUNNING else record.state
+    state = PAUSED if record.state in (RUNNING, QUEUED) else record.state
     return {"id": record.id, "problem": record.kind, "state": state, "epoch": record.epoch,
             "createdAt": record.created_at, "spec": public_spec(record.spec),
             "metrics": record.metrics}
@@ -597,7 +604,7 @@ class RunRegistry:
         `kind` is its problem's current name (a run saved under an alias takes it).
         """
         job.restore(record.epoch, record.weights, record.metrics, record.history)
-        state = PAUSED if record.state in (RUNNING, PAUSED) else record.state
+        state = PAUSED if record.state in (RUNNING, QUEUED, PAUSED) else record.state
         with self._lock:
             if record.id in self._deleted:
                 raise RunDeletedError(record.id)

@@ -291,8 +291,15 @@ class Scheduler:
                 stack.trainer = None
 
     def close(self) -> None:
+        """Stop the workers; requests still waiting are answered with an error."""
         with self.lock:
             self._closed = True
+            for stack in self._order:
+                for seat in stack.seats:
+                    if seat.request is not None and not stack.busy:
+                        seat.request.error = RuntimeError("the scheduler has stopped")
+                        seat.request.done.set()
+                        seat.request = None
             self.lock.notify_all()
         for worker in self._workers:
             worker.join(timeout=30)
@@ -341,7 +348,9 @@ class Scheduler:
             except Exception as error:  # a TensorFlow failure reaches the runs, not here
                 log.exception("a training round failed")
                 with self.lock:
+                    stack.slots.clear()  # what the trainer holds is no longer known
                     for seat in seats:
+                        seat.home = None
                         if seat.request is not None:
                             seat.request.error = error
                             seat.request.done.set()
@@ -419,7 +428,10 @@ class Scheduler:
         for seat in [s for s in stack.slots if s not in active and s not in seats]:
             del stack.slots[seat]  # inactive: its slot may go to another
         used = {slot for slot, _ in stack.slots.values()}
-        free = iter(i for i in range(trainer.slots) if i not in used)
+        # Seats not in this round give up their slots first if the round needs them.
+        holders = [seat for seat in stack.slots if seat not in seats]
+        free = iter([*(i for i in range(trainer.slots) if i not in used),
+                     *(stack.slots[seat][0] for seat in holders)])
         tid = id(trainer)
         slots: list[int] = []
         stale: list[tuple[int, Seat]] = []
@@ -427,6 +439,9 @@ class Scheduler:
             slot, version = stack.slots.get(seat, (None, -1))
             if slot is None:
                 slot = next(free)
+                for holder in holders:
+                    if stack.slots.get(holder, (None,))[0] == slot:
+                        del stack.slots[holder]
             if version != seat.version or seat.home != (tid, slot):
                 stale.append((slot, seat))
             stack.slots[seat] = (slot, seat.version)
@@ -441,6 +456,8 @@ class Scheduler:
         kept); else wait for one to come back. Seats that wait for a compilation are told."""
         with self.lock:
             while True:
+                if self._closed:
+                    raise RuntimeError("the scheduler has stopped")
                 idle = self._idle.setdefault((key, size), [])
                 if idle:
                     return idle.pop()
@@ -452,7 +469,13 @@ class Scheduler:
         for seat in seats:
             if seat.on_wait is not None:
                 seat.on_wait(COMPILING)
-        return self._make(key, size, architecture)
+        try:
+            return self._make(key, size, architecture)
+        except BaseException:
+            with self.lock:  # not made after all: another may try
+                self._made[(key, size)] -= 1
+                self.lock.notify_all()
+            raise
 
     @staticmethod
     def _make(key: StackKey, size: int, architecture: Architecture) -> Trainer:
