@@ -72,7 +72,18 @@ class Playground(PageDriver):
     # -- server ----------------------------------------------------------------------------
 
     def server_run(self, run_id: str | None = None) -> dict[str, Any]:
-        return http_json(f"{self.base_url}/api/runs/{run_id or self.run_id}")
+        """A run as the server has it; without `run_id`, the page's current run. The page
+        may start another run (deleting this one) between reading its id and the request:
+        then it is asked again for its run, which it has moved on to."""
+        if run_id is not None:
+            return http_json(f"{self.base_url}/api/runs/{run_id}")
+        while True:
+            current = self.run_id
+            try:
+                return http_json(f"{self.base_url}/api/runs/{current}")
+            except urllib.error.HTTPError as error:
+                if error.code != 404 or self.run_id == current:
+                    raise
 
     def server_weights(self, run_id: str | None = None) -> list[np.ndarray]:
         """The run's current weights, read from its TF.js export (model.json + weights file)."""
