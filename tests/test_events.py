@@ -13,7 +13,9 @@ from tests.sse import SSEStream, call
 
 @pytest.fixture
 def run(live_server: str) -> dict[str, Any]:
-    return call(live_server, "POST", "/api/runs", {"seed": "0.4", "networkShape": [4, 2]})
+    # At full speed: these tests check that streams keep up with (and never slow) training.
+    return call(live_server, "POST", "/api/runs", {"seed": "0.4", "networkShape": [4, 2],
+                                                   "pace": "max"})
 
 
 def events_url(base: str, run: dict[str, Any]) -> str:

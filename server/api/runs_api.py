@@ -17,7 +17,7 @@ from server.problems import PROBLEMS, make_job
 from server.runs.events import SseStream, StreamSlots
 from server.runs.models import RunModels
 from server.runs.run import PAUSED, RUNNING, LimitError, Run, RunRegistry
-from server.values import SpecError
+from server.values import SpecError, whole_number
 
 bp = Blueprint("runs", __name__)
 
@@ -100,6 +100,36 @@ def patch_run(run_id: str) -> ResponseReturnValue:
         {key: value for key, value in body.items() if key != "state"}, run.job)
     run.update(changes, state)
     return jsonify(run.summary())
+
+
+@bp.get("/api/runs/<run_id>/timeline")
+def run_timeline(run_id: str) -> ResponseReturnValue:
+    """The states the run kept (log-spaced epochs), for the time-travel slider."""
+    return jsonify({"moments": _run_or_404(run_id).job.timeline()})
+
+
+@bp.post("/api/runs/<run_id>/fork")
+def fork_run(run_id: str) -> ResponseReturnValue:
+    """A new run from a kept state of this one: the same data and settings (the rates as
+    they are now), the weights and epoch of `epoch` ("train on from here")."""
+    run = _run_or_404(run_id)
+    body, paused = _json_body(), _start_paused()
+    if not isinstance(body, dict):
+        raise SpecError("body", "the request body must be a JSON object")
+    epoch = whole_number("epoch", body.get("epoch"), 0, run.epoch)
+    saved = run.job.state_at(epoch)
+    if saved is None:
+        raise SpecError("epoch", f"no state of epoch {epoch} was kept; pick one that "
+                                 f"/api/runs/{run.id}/timeline lists")
+    _registry().check_room()
+    problem, spec, job = make_job(run.spec, current_app.extensions["job_context"])
+    job.restore(saved.epoch, saved.weights, saved.metrics, saved.history)
+    fork = _registry().create(problem.key, spec.to_json(), job, paused=paused,
+                              epoch=saved.epoch, forked_from={"run": run.id, "epoch": epoch})
+    response = jsonify(fork.details())
+    response.status_code = 201
+    response.headers["Location"] = f"/api/runs/{fork.id}"
+    return response
 
 
 @bp.post("/api/runs/<run_id>/step")

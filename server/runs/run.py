@@ -125,6 +125,15 @@ class Job(Protocol):
         """Request thread: a fresh Keras model of the same architecture, for exports."""
         ...
 
+    def timeline(self) -> list[dict[str, Any]]:
+        """Thread-safe: kept past states (epoch, metrics, weights) for time travel."""
+        ...
+
+    def state_at(self, epoch: int) -> Any:
+        """Thread-safe: the state after `epoch` to fork from (epoch, weights, metrics,
+        history), or None when it was not kept."""
+        ...
+
     def export_key(self) -> Any:
         """What makes two jobs' export models interchangeable (None: this run's alone)."""
         ...
@@ -183,10 +192,12 @@ class Run:
                  store: RunStore | None = None, run_id: str | None = None,
                  created_at: float | None = None, state: str = RUNNING,
                  epoch: int = 0, start_paused: bool = False,
-                 cores: CoreQueue | None = None) -> None:
+                 cores: CoreQueue | None = None,
+                 forked_from: dict[str, Any] | None = None) -> None:
         self.id = run_id or secrets.token_urlsafe(16)  # 128 random bits: unguessable
         self.kind = kind
-        self.spec = spec
+        self.spec = spec  # live changes of spec fields (rates, pace, seed) are merged in
+        self.forked_from = forked_from  # {"run": id, "epoch": n} for a run forked from one
         self.job = job
         self.events = EventLog()
         self.created_at = created_at or time.time()
@@ -266,8 +277,11 @@ class Run:
     def details(self) -> dict[str, Any]:
         """The summary, the model's URL and what the job describes (points, features, …)
         under `setup`."""
-        return {**self.summary(), "modelUrl": f"/api/runs/{self.id}/model.json",
-                "setup": self.job.describe()}
+        details = {**self.summary(), "modelUrl": f"/api/runs/{self.id}/model.json",
+                   "setup": self.job.describe()}
+        if self.forked_from is not None:
+            details["forkedFrom"] = self.forked_from
+        return details
 
     # -- what requests change ----------------------------------------------------------
 
@@ -450,6 +464,14 @@ class Run:
             pending.generation = self._change_generation
             return pending, RUNNING if training else self._state
 
+    def _keep_spec_changes(self, changes: dict[str, Any]) -> None:
+        """Changes of spec fields become the spec (saved, listed, and what a fork or a
+        revival starts from); others (edited weights) live in the weights."""
+        updates = {key: value for key, value in changes.items() if key in self.spec}
+        if updates:
+            with self._cond:
+                self.spec = {**self.spec, **updates}
+
     def _changes_applied(self, generation: int) -> None:
         with self._cond:
             self._applied_generation = max(self._applied_generation, generation)
@@ -494,6 +516,7 @@ class Run:
             steps_waiting[:] = pending.steps
             if pending.changes:
                 self.job.apply(pending.changes)
+                self._keep_spec_changes(pending.changes)
                 self._changes_applied(pending.generation)
             if (state == RUNNING and self.job.heavy and self._cores is not None
                     and not self._holds_core):
@@ -582,15 +605,18 @@ class RunRegistry:
                 raise self._full()
 
     def create(self, kind: str, spec: dict[str, Any], job: Job, *,
-               paused: bool = False) -> Run:
+               paused: bool = False, epoch: int = 0,
+               forked_from: dict[str, Any] | None = None) -> Run:
         """A new run, training at once, or paused (its first snapshot published, no epoch
-        trained) so a page can show the untrained network first."""
+        trained) so a page can show the untrained network first. A fork's job comes
+        restored to `epoch`."""
         with self._lock:  # room checked and reserved under one lock: two cannot both pass
             self._make_room()
             self._reserved += 1
         try:  # made (its thread started, its first save) outside it: a room arrives at once
             run = Run(kind, spec, job, store=self._store, state=PAUSED if paused else RUNNING,
-                      start_paused=paused, cores=self.cores)
+                      start_paused=paused, cores=self.cores, epoch=epoch,
+                      forked_from=forked_from)
         finally:
             with self._lock:
                 self._reserved -= 1

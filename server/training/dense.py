@@ -76,6 +76,16 @@ _NUMPY_ACTIVATIONS = {
 }
 
 
+def dense_outputs(weights: list[np.ndarray], x: np.ndarray, activation: str,
+                  output_activation: str) -> np.ndarray:
+    """The dense network's outputs on the rows of `x`, in NumPy: [rows]."""
+    h = np.asarray(x, np.float32)
+    for i in range(0, len(weights), 2):
+        act = output_activation if i == len(weights) - 2 else activation
+        h = _NUMPY_ACTIVATIONS[act](h @ weights[i] + weights[i + 1])
+    return h[:, 0]
+
+
 def dense_losses(weights: list[np.ndarray], x: np.ndarray, y: np.ndarray, activation: str,
                  output_activation: str) -> float:
     """½·mean squared error of the dense network on (x, y), in NumPy.
@@ -85,8 +95,16 @@ def dense_losses(weights: list[np.ndarray], x: np.ndarray, y: np.ndarray, activa
     """
     if len(x) == 0:
         return 0.0
-    h = np.asarray(x, np.float32)
-    for i in range(0, len(weights), 2):
-        act = output_activation if i == len(weights) - 2 else activation
-        h = _NUMPY_ACTIVATIONS[act](h @ weights[i] + weights[i + 1])
-    return float(np.mean(0.5 * (h[:, 0] - np.asarray(y, np.float32)) ** 2))
+    outputs = dense_outputs(weights, x, activation, output_activation)
+    return float(np.mean(0.5 * (outputs - np.asarray(y, np.float32)) ** 2))
+
+
+def sign_accuracy(weights: list[np.ndarray], x: np.ndarray, y: np.ndarray, activation: str,
+                  output_activation: str) -> float | None:
+    """The share of rows whose output has the sign of their ±1 label (an output of 0
+    counts as +1, as the classic's data do); None for an empty set."""
+    if len(x) == 0:
+        return None
+    outputs = dense_outputs(weights, x, activation, output_activation)
+    predicted = np.where(outputs >= 0, 1.0, -1.0)
+    return float(np.mean(predicted == np.where(np.asarray(y) >= 0, 1.0, -1.0)))

@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 import keras
@@ -27,8 +28,10 @@ from server.runs.events import EventLog
 from server.runs.run import Progress
 from server.training.dense import build_dense_model, dense_losses
 from server.training.engine import Architecture, Losses
+from server.training.pace import Pace
 from server.training.scheduler import Scheduler, Seat
 from server.training.stack import SlotData
+from server.training.timeline import Timeline
 
 TrainerT = TypeVar("TrainerT")
 
@@ -57,6 +60,14 @@ class TrainingJob(Generic[TrainerT]):
         """Runs with equal keys can share an export model; None: this run's alone."""
         return None
 
+    def timeline(self) -> list[dict[str, Any]]:
+        """Thread-safe: the kept past states for the time-travel slider (none by default)."""
+        return []
+
+    def state_at(self, epoch: int) -> SavedState | None:
+        """Thread-safe: the state after `epoch`, to fork a run from (None: not kept)."""
+        return None
+
     def close(self) -> None:
         """Give the trainer back (to its pool, if it came from one)."""
         if self._trainer is not None:
@@ -70,6 +81,16 @@ class TrainingJob(Generic[TrainerT]):
         if self._trainer is None:
             raise RuntimeError("the job has not started")
         return self._trainer
+
+
+@dataclass(frozen=True)
+class SavedState:
+    """What `restore` takes: a run's epoch, weights, metrics and history."""
+
+    epoch: int
+    weights: list[np.ndarray]
+    metrics: dict[str, Any]
+    history: Any
 
 
 class ChunkSizer:
@@ -109,6 +130,13 @@ class DenseNetworkJob(TrainingJob[Seat]):
         # [epoch, trainLoss, testLoss] a few times a second, thinned as it grows.
         self._loss_history: list[list[float | None]] = []
         self._history_at = 0.0
+        self._timeline = Timeline()  # weights at log-spaced epochs, for time travel
+        self._quality: dict[str, float | None] = {}  # accuracies, where the problem has them
+        self.pace = Pace("max")  # a problem that paces its runs sets its own
+        self._position = 0.0  # where the pace allows the run to be, in epochs
+        self._paced_at: float | None = None  # when the pace last advanced
+        self._trained_at = 0.0  # when the last paced chunk was trained
+        self._min_chunk_s = 1.0 / max_snapshot_rate
 
     # -- read from request threads -----------------------------------------------------
 
@@ -119,6 +147,7 @@ class DenseNetworkJob(TrainingJob[Seat]):
                 "trainLoss": self._losses.train if self._losses else None,
                 "testLoss": self._test_loss(self._losses),
                 "learningRate": self._learning_rate,
+                **self._quality,
                 **self._extra_metrics(),
             }
 
@@ -126,7 +155,27 @@ class DenseNetworkJob(TrainingJob[Seat]):
         """Thread-safe: what the store saves besides weights (JSON, bounded in size)."""
         with self._lock:
             return {"losses": [list(row) for row in self._loss_history],
+                    "timeline": self._timeline.to_json(),
                     **self._extra_history()}
+
+    def timeline(self) -> list[dict[str, Any]]:
+        with self._lock:
+            moments = list(self._timeline.moments)
+        return [moment.to_json() for moment in moments]
+
+    def state_at(self, epoch: int) -> SavedState | None:
+        """The kept state after `epoch` with the history up to it; the rates are today's."""
+        with self._lock:
+            moment = self._timeline.at(epoch)
+            if moment is None:
+                return None
+            metrics = {"trainLoss": moment.metrics.get("trainLoss"),
+                       "testLoss": moment.metrics.get("testLoss"),
+                       "learningRate": self._learning_rate, **self._extra_metrics()}
+            history = {"losses": [list(row) for row in self._loss_history if row[0] <= epoch],
+                       "timeline": self._timeline.until(epoch).to_json(),
+                       **self._extra_history()}
+        return SavedState(epoch, [w.copy() for w in moment.weights], metrics, history)
 
     def restore(self, epoch: int, weights: list[np.ndarray], metrics: dict[str, Any],
                 history: Any) -> None:
@@ -144,6 +193,8 @@ class DenseNetworkJob(TrainingJob[Seat]):
                 self._losses = Losses(metrics["trainLoss"], 0.0 if test is None else test)
             self._learning_rate = metrics.get("learningRate", self._learning_rate)
             self._loss_history = [list(row) for row in saved.get("losses", [])]
+            self._timeline = Timeline.from_json(saved.get("timeline"))
+            self._position = float(epoch)
             self._restore_extra(metrics, saved)
 
     def export_key(self) -> object:
@@ -184,20 +235,57 @@ class DenseNetworkJob(TrainingJob[Seat]):
         with self._lock:
             self._learning_rate = rate
 
+    def set_pace(self, pace: Pace) -> None:
+        """Training thread: the page's new pace; the run goes on from where it is."""
+        self.pace = pace
+        self._paced_at = None
+
     def train(self, *, single_step: bool) -> Progress:
-        """Train one chunk (the scheduler sizes it, unless the problem paces it) or exactly
-        one epoch; publish."""
+        """Train one chunk (the scheduler sizes it, unless the problem or the pace paces
+        it) or exactly one epoch; publish. A paced run with no epoch due yet waits a
+        little and trains nothing (the run's thread then looks for changes and calls
+        again)."""
         seat = self._require_trainer()
-        epochs = 1 if single_step else self._chunk_epochs()
+        if single_step:
+            epochs: int | None = 1
+        elif self.pace.paced:
+            epochs = self._paced_epochs()
+            if epochs == 0:
+                with self._lock:
+                    return Progress(self._epoch)
+        else:
+            epochs = self._chunk_epochs()
         started = time.perf_counter()
         trained = seat.train(epochs)
         elapsed = time.perf_counter() - started
-        if not single_step and epochs is not None:
+        if not single_step and epochs is not None and not self.pace.paced:
             self._chunk.update(epochs, elapsed)
         progress = self._record(trained.losses, trained.epochs, trained.weights)
-        if not single_step:
+        if not single_step and not self.pace.paced:
             self._after_chunk(elapsed)
         return progress
+
+    def _paced_epochs(self) -> int:
+        """The whole epochs the pace allows now, at most `max_snapshot_rate` chunks a
+        second; 0 after a short wait when none is due yet."""
+        now = time.monotonic()
+        if now - self._trained_at < self._min_chunk_s:
+            time.sleep(self._min_chunk_s - (now - self._trained_at))
+            now = time.monotonic()
+        with self._lock:
+            epoch = self._epoch
+        position = max(self._position, float(epoch))  # steps and restores move it on
+        if self._paced_at is not None:
+            position = self.pace.advance(position, now - self._paced_at)
+        elif epoch == 0:
+            position = self.pace.advance(position, 0.0)  # a new run's first epoch: at once
+        self._paced_at, self._position = now, position
+        due = math.floor(position) - epoch
+        if due <= 0:
+            time.sleep(min(self.pace.wait_for(position, epoch + 1), 0.1))
+            return 0
+        self._trained_at = now
+        return due
 
     def publish(self) -> None:
         """Publish the current state (after changes while paused)."""
@@ -219,11 +307,16 @@ class DenseNetworkJob(TrainingJob[Seat]):
     def _record(self, losses: Losses, epochs: int, weights: list[np.ndarray]) -> Progress:
         """Keep and publish the newest state; unhealthy when the loss blew up."""
         healthy = math.isfinite(losses.train) and math.isfinite(losses.test)
+        quality = self._measure_quality(weights) if healthy else {}
         with self._lock:
             self._epoch += epochs
             self._losses = losses
             if healthy:
                 self._weights = weights
+                self._quality = quality
+                self._timeline.add(self._epoch, {"trainLoss": losses.train,
+                                                 "testLoss": self._test_loss(losses),
+                                                 **quality}, weights)
                 self._record_extra(self._epoch, weights)
                 now = time.monotonic()
                 if epochs == 1 or now - self._history_at >= HISTORY_PERIOD_S:
@@ -238,6 +331,7 @@ class DenseNetworkJob(TrainingJob[Seat]):
                 "trainLoss": losses.train,
                 "testLoss": self._test_loss(losses),
                 "learningRate": self._learning_rate,
+                **self._quality,
                 **self._extra_snapshot(),
                 "weights": [[weights[i].tolist(), weights[i + 1].tolist()]
                             for i in range(0, len(weights), 2)],
@@ -253,6 +347,11 @@ class DenseNetworkJob(TrainingJob[Seat]):
 
     def _configure(self, seat: Seat) -> None:
         """Training thread, at start: anything besides data, weights and learning rate."""
+
+    def _measure_quality(self, weights: list[np.ndarray]) -> dict[str, float | None]:
+        """Training thread, with every healthy state: metrics besides the losses
+        (classification: the share of points classified right)."""
+        return {}
 
     def _chunk_epochs(self) -> int | None:
         """Epochs for the next chunk; None lets the scheduler size it for its stack."""

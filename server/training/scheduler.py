@@ -165,6 +165,12 @@ class Seat:
             self.learning_rate = rate
             self.version += 1
 
+    def set_data(self, data: SlotData) -> None:
+        """New points of the same sizes (the playground's Regenerate): weights are kept."""
+        with self._scheduler.lock:
+            self.data = data
+            self.version += 1
+
     def set_regularization(self, kind: str, rate: float) -> None:
         with self._scheduler.lock:
             self.regularization = (kind, rate)

@@ -52,6 +52,12 @@ export const api = {
   createRun: (spec, state) => request("POST", `/api/runs?state=${encodeURIComponent(state)}`, spec),
   patchRun: (id, changes) => request("PATCH", runUrl(id), changes),
   step: (id) => request("POST", `${runUrl(id)}/step`),
+  getRun: (id) => request("GET", runUrl(id)),
+  /** The states a run kept (log-spaced epochs), for the time-travel slider. */
+  timeline: (id) => request("GET", `${runUrl(id)}/timeline`),
+  /** A new run from the state a run kept at `epoch` ("train on from here"). */
+  forkRun: (id, epoch, state) =>
+    request("POST", `${runUrl(id)}/fork?state=${encodeURIComponent(state)}`, { epoch }),
   /** Delete a run; `keepalive` lets the request outlive the page (on pagehide). */
   deleteRun: (id, { keepalive = false } = {}) =>
     request("DELETE", runUrl(id), undefined, { keepalive }),

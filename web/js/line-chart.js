@@ -28,14 +28,18 @@ export class LineChart {
     this.dirty = true;
   }
 
-  /** Add a point; losses may be null (a diverged run) and are then left out. */
-  add(epoch, train, test) {
+  /**
+   * Add a point; losses may be null (a diverged run) and are then left out. `extra`
+   * holds more series' values by key (accuracies), for charts that draw them.
+   */
+  add(epoch, train, test, extra = {}) {
     const last = this.points[this.points.length - 1];
     if (last && last.epoch === epoch) {
-      last.train = train;
-      last.test = test;
+      Object.assign(last, { train, test }, extra);
+    } else if (last && epoch < last.epoch) {
+      return; // an older state arriving late (a pause's answer after a newer snapshot)
     } else {
-      this.points.push({ epoch, train, test });
+      this.points.push({ epoch, train, test, ...extra });
     }
     if (this.points.length > MAX_POINTS) {
       this.points = this.points.filter((_, i) => i % 2 === 0 || i === this.points.length - 1);

@@ -51,6 +51,7 @@ export class PlaygroundControls {
       regularization: catalog.regularizations,
       regularizationRate: catalog.regularizationRates,
       problem: catalog.problemTypes,
+      pace: catalog.paces,
     };
     for (const [key, entries] of Object.entries(selects)) {
       const select = $(key);
@@ -113,7 +114,8 @@ export class PlaygroundControls {
       button.classList.toggle("selected", button.dataset.dataset === active);
       button.setAttribute("aria-pressed", String(button.dataset.dataset === active));
     }
-    for (const key of ["learningRate", "activation", "regularization", "regularizationRate", "problem"]) {
+    for (const key of ["learningRate", "activation", "regularization", "regularizationRate", "problem",
+      "pace"]) {
       selectValue($(key), v[key]);
     }
     for (const key of ["percTrainData", "noise", "batchSize"]) {

@@ -7,15 +7,17 @@ import { api } from "./api.js";
 import { chooseBackend } from "./backend.js";
 import { PlaygroundControls } from "./playground-controls.js";
 import { FEATURES, featureMatrix } from "./features.js";
+import { FrameRate } from "./frame-rate.js";
 import { gridPoints } from "./heatmap.js";
-import { LineChart } from "./line-chart.js";
 import { ModelView } from "./model-view.js";
 import { NetworkView } from "./network-view.js";
 import { OutputView } from "./output-view.js";
+import { ProgressChart } from "./progress-chart.js";
 import { RunControl } from "./run-control.js";
 import { bindShortcuts } from "./shortcuts.js";
 import { HashHistory } from "./state.js";
 import { StatusLine } from "./status-line.js";
+import { TimeTravel } from "./time-travel.js";
 
 const DENSITY = 100; // grid samples per side, like the classic playground
 const $ = (id) => document.getElementById(id);
@@ -27,7 +29,9 @@ const probe = (window.__playground = {
   runId: null,
   epoch: 0,
   frameMs: 0,
+  frameRate: 0,
   backend: null,
+  shownEpochs: [], // [time, epoch] of drawn snapshots, for bench/page.py
   tensors: () => window.tf?.memory().numTensors ?? 0,
 });
 
@@ -40,6 +44,9 @@ const page = {
   output: null,
   chart: null,
   control: null, // the RunControl: the run's session and model
+  travel: null, // the TimeTravel slider
+  frameRate: new FrameRate(),
+  latest: null, // the newest state the run published: {epoch, weights, losses, accuracies}
   shownEpoch: 0,
   hovered: null,
   featureGrid: null,
@@ -58,14 +65,65 @@ function formatLoss(loss) {
   return loss === null || loss === undefined || !Number.isFinite(loss) ? "NaN" : loss.toFixed(3);
 }
 
-function showProgress(epoch, trainLoss, testLoss) {
+function formatShare(share) {
+  return Number.isFinite(share) ? `${(100 * share).toFixed(1)}%` : "–";
+}
+
+function showProgress(epoch, trainLoss, testLoss, metrics = {}) {
   if (epoch >= page.shownEpoch) {
     page.shownEpoch = epoch;
     probe.epoch = epoch;
-    $("epoch").textContent = formatEpoch(epoch);
+    if (page.travel?.live !== false) $("epoch").textContent = formatEpoch(epoch);
+    page.travel?.progress(epoch);
   }
+  if (page.travel?.live === false) return; // the page shows the past
+  showValues(trainLoss, testLoss, metrics);
+}
+
+function showValues(trainLoss, testLoss, { trainAccuracy, testAccuracy } = {}) {
   if (trainLoss !== undefined) $("loss-train").textContent = formatLoss(trainLoss);
   if (testLoss !== undefined) $("loss-test").textContent = formatLoss(testLoss);
+  if (trainAccuracy !== undefined) $("accuracy-train").textContent = formatShare(trainAccuracy);
+  if (testAccuracy !== undefined) $("accuracy-test").textContent = formatShare(testAccuracy);
+}
+
+/** Show a state the run kept (time travel), or the newest one again (null). */
+function showMoment(moment) {
+  const { model } = page.control;
+  const state = moment ?? page.latest;
+  if (!state || !model?.fits(state.weights)) return;
+  model.setWeights(state.weights);
+  model.compute();
+  page.network.updateWeights(state.weights);
+  $("epoch").textContent = formatEpoch(moment ? moment.epoch : page.shownEpoch);
+  showValues(state.trainLoss, state.testLoss, state);
+  page.chart.setMarker(moment ? moment.epoch : null);
+  page.mapsDirty = true;
+}
+
+/** "Train on from here": a new run from the shown state; the old one is kept (the link
+ * names it). */
+async function forkFrom(epoch) {
+  const parent = page.control.session.id;
+  try {
+    await page.control.start({
+      create: (state) => api.forkRun(parent, epoch, state), keepPrevious: true,
+    });
+  } catch (error) {
+    page.status.error("Could not train on from here", error);
+  }
+}
+
+/** A run that starts past epoch 0 (a fork): its chart shows the past it carries. */
+async function fillChart(run) {
+  try {
+    const { moments } = await api.timeline(run.id);
+    if (page.control.session.id !== run.id) return;
+    page.chart.reset();
+    for (const m of moments) page.chart.add(m.epoch, m.trainLoss, m.testLoss, m);
+  } catch {
+    // the chart simply starts at the fork
+  }
 }
 
 // -- runs ----------------------------------------------------------------------------------
@@ -73,14 +131,19 @@ function showProgress(epoch, trainLoss, testLoss) {
 /** What the RunControl asks of the page: a fresh network for the current state (new weights;
  * the same data for the same seed), its model, and how to show it. */
 const runHooks = {
-  spec: () => page.state.spec(),
+  spec: () => ({ ...page.state.spec(), frameRate: page.frameRate.rate() }),
   load: (run) => ModelView.load(run.modelUrl, run.setup.features, DENSITY, page.catalog.inputRange),
   show(run, model) {
     probe.runId = run.id;
-    if (page.state.get("seed") !== run.spec.seed) {
-      page.state = page.state.with({ seed: run.spec.seed });
+    const origin = run.forkedFrom ? `${run.forkedFrom.run}@${run.forkedFrom.epoch}` : null;
+    if (page.state.get("seed") !== run.spec.seed || page.state.get("forkedFrom") !== origin) {
+      page.state = page.state.with({ seed: run.spec.seed, forkedFrom: origin });
     }
     page.hash.write(page.state);
+    page.latest = { epoch: run.epoch, weights: model.weights(), ...run.metrics };
+    page.travel.attach(run.id, run.epoch);
+    page.chart.showAccuracy(run.spec.problem === "classification");
+    document.body.dataset.problem = run.spec.problem;
 
     page.network.build({ selected: run.setup.features, shape: run.spec.networkShape });
     page.network.updateWeights(model.weights());
@@ -89,8 +152,9 @@ const runHooks = {
     page.chart.reset();
     page.shownEpoch = 0;
     const { trainLoss, testLoss } = run.metrics;
-    showProgress(run.epoch, trainLoss, testLoss);
-    page.chart.add(run.epoch, trainLoss, testLoss);
+    showProgress(run.epoch, trainLoss, testLoss, run.metrics);
+    page.chart.add(run.epoch, trainLoss, testLoss, run.metrics);
+    if (run.epoch > 0) fillChart(run);
     page.hovered = null;
     page.mapsDirty = true;
     page.featuresDirty = true;
@@ -101,9 +165,13 @@ const runHooks = {
     for (const key of ["learningRate", "regularizationRate"]) {
       if (run.metrics[key] !== page.state.get(key)) live[key] = page.state.get(key);
     }
+    if (run.spec.pace !== page.state.get("pace")) live.pace = page.state.get("pace");
     if (Object.keys(live).length > 0) await page.control.session.patch(live);
   },
   progress: showProgress,
+  stateChanged(state) {
+    if (state === "running" && page.travel && !page.travel.live) page.travel.goLive();
+  },
 };
 
 // -- state changes -----------------------------------------------------------------------
@@ -119,6 +187,7 @@ function applyState(next, { write = true } = {}) {
     return;
   }
   if (Object.keys(diff.live).length > 0 && page.control.session.id) {
+    if ("pace" in diff.live) diff.live.frameRate = page.frameRate.rate();
     page.control.session.patch(diff.live)
       .catch((error) => page.status.error("Could not change the rate", error));
   }
@@ -129,12 +198,38 @@ function applyState(next, { write = true } = {}) {
   }
 }
 
+/** Keys whose change draws new points from a new seed (and a new network), as the classic. */
+const NEW_DATA_KEYS = ["noise", "percTrainData", "dataset", "regDataset", "problem"];
+
 function onControl(key, value) {
   if (key === "seed") {
-    applyState(page.state.with({ seed: null })); // "Regenerate": the server draws a seed
+    regenerate();
     return;
   }
-  applyState(page.state.with({ [key]: value }));
+  const seed = NEW_DATA_KEYS.includes(key) ? { seed: null } : {}; // the server draws one
+  applyState(page.state.with({ [key]: value, ...seed }));
+}
+
+/** "Regenerate": new points from a new seed; the network, its weights and its epoch stay,
+ * as in the classic. A run that has ended is started afresh on new points instead. */
+async function regenerate() {
+  const { session } = page.control;
+  if (!session.id || ["stopped", "diverged", "finished"].includes(session.state)) {
+    applyState(page.state.with({ seed: null }));
+    return;
+  }
+  const id = session.id;
+  try {
+    const summary = await session.patch({ seed: null });
+    const run = await api.getRun(id);
+    if (session.id !== id) return;
+    page.state = page.state.with({ seed: summary.spec.seed });
+    page.hash.write(page.state, { push: true });
+    page.output.setData(run.setup.train, run.setup.test);
+    page.mapsDirty = true;
+  } catch (error) {
+    page.status.error("Could not regenerate the data", error);
+  }
 }
 
 function onToggleFeature(key) {
@@ -184,18 +279,27 @@ function drawMaps() {
   probe.frames += 1;
 }
 
-function frame() {
+function frame(now) {
   requestAnimationFrame(frame);
+  page.frameRate.tick(now);
+  probe.frameRate = page.frameRate.rate(0);
   const { session, model } = page.control;
   const snapshot = session.take();
   const started = performance.now();
   if (snapshot && model?.fits(snapshot.weights)) {
-    model.setWeights(snapshot.weights);
-    model.compute();
-    page.network.updateWeights(snapshot.weights);
-    showProgress(snapshot.epoch, snapshot.trainLoss, snapshot.testLoss);
-    page.chart.add(snapshot.epoch, snapshot.trainLoss, snapshot.testLoss);
-    page.mapsDirty = true;
+    page.latest = snapshot;
+    // A step or play while looking back brings the page back to now.
+    if (!page.travel.live && snapshot.epoch > page.shownEpoch) page.travel.goLive();
+    showProgress(snapshot.epoch, snapshot.trainLoss, snapshot.testLoss, snapshot);
+    page.chart.add(snapshot.epoch, snapshot.trainLoss, snapshot.testLoss, snapshot);
+    if (page.travel.live) {
+      model.setWeights(snapshot.weights);
+      model.compute();
+      page.network.updateWeights(snapshot.weights);
+      page.mapsDirty = true;
+    }
+    probe.shownEpochs.push([now, snapshot.epoch]);
+    if (probe.shownEpochs.length > 2000) probe.shownEpochs.splice(0, 1000);
   }
   if (page.mapsDirty || page.featuresDirty) {
     page.mapsDirty = false;
@@ -206,6 +310,23 @@ function frame() {
 }
 
 // -- start-up ------------------------------------------------------------------------------
+
+/** The page's first run: a fork again when the link says where its run came from (while
+ * that run is still there), else a new one. */
+async function startFirstRun(control) {
+  const origin = page.state.get("forkedFrom");
+  if (origin) {
+    const [id, epoch] = origin.split("@");
+    try {
+      if (await control.start({ create: (state) => api.forkRun(id, Number(epoch), state),
+        keepPrevious: true })) return;
+    } catch {
+      page.status.set("message", "The run this link was forked from is gone: this is a new run");
+    }
+    page.state = page.state.with({ forkedFrom: null });
+  }
+  await control.start();
+}
 
 async function loadPreviews() {
   try {
@@ -235,7 +356,18 @@ async function main() {
   page.controls.show(page.state);
   page.output = new OutputView($("heatmap"), { density: DENSITY, range: catalog.inputRange });
   page.output.setShowTest(page.state.get("showTestData"));
-  page.chart = new LineChart($("loss-chart"));
+  page.chart = new ProgressChart($("loss-chart"));
+  page.travel = new TimeTravel({
+    slider: $("scrub"),
+    label: $("scrub-epoch"),
+    forkButton: $("fork"),
+    timeline: (id) => api.timeline(id),
+    hold: async () => {
+      if (page.control.session.state === "running") await page.control.setPlaying(false);
+    },
+    show: showMoment,
+    onFork: forkFrom,
+  });
   page.network = new NetworkView($("network"), {
     features: catalog.features,
     limits: catalog.limits,
@@ -265,7 +397,7 @@ async function main() {
   });
 
   requestAnimationFrame(frame);
-  await control.start();
+  await startFirstRun(control);
   probe.ready = true;
   document.body.dataset.ready = "true";
 }

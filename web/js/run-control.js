@@ -53,14 +53,20 @@ export class RunControl {
     });
   }
 
-  /** Start a new run (paused, unless `play`) for the page's spec; a newer start wins. */
-  async start({ play = false } = {}) {
+  /**
+   * Start a new run (paused, unless `play`) for the page's spec; a newer start wins.
+   * `create(state)` makes it another way (a fork), `keepPrevious` keeps the old run.
+   * Resolves true once the run is the page's.
+   */
+  async start({ play = false, create = null, keepPrevious = false } = {}) {
     const start = ++this.starts;
     document.body.classList.add("loading");
     this.status.set("message", "");
     try {
-      const opened = await this.session.open(this.page.spec(), { prepare: (run) => this.page.load(run) });
-      if (!opened) return;
+      const opened = await this.session.open(this.page.spec(), {
+        prepare: (run) => this.page.load(run), create, keepPrevious,
+      });
+      if (!opened) return false;
       const { run, prepared: model } = opened;
       const previous = this.model;
       this.model = model;
@@ -71,10 +77,13 @@ export class RunControl {
       $("download").classList.remove("disabled");
       await this.page.sync?.(run);
       if (play) await this.setPlaying(true);
+      return true;
     } catch (error) {
-      if (start !== this.starts) return;
+      if (start !== this.starts) return false;
+      if (create) throw error; // the caller says what went wrong
       if (this.page.failed) this.page.failed(error);
       else this.status.error("Could not start a run", error);
+      return false;
     } finally {
       if (start === this.starts) document.body.classList.remove("loading");
     }
@@ -90,6 +99,7 @@ export class RunControl {
     $("step").disabled = !(state === "paused" || state === "running");
     document.body.dataset.runState = state ?? "none";
     this.status.set("run", RUN_NOTES[state] ?? "");
+    this.page.stateChanged?.(state);
   }
 
   toggle() {

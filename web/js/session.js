@@ -39,9 +39,11 @@ export class RunSession {
    * shows it with (its model, say). The previous run is deleted. When open() is called
    * again before this one is done, the newer call wins: this run is deleted, what
    * `prepare` made is disposed, and the call resolves null (and never throws).
+   * `create(state)` makes the run instead of a POST of `spec` (a fork).
    * @returns {Promise<{run: object, prepared: any} | null>}  run: its details
    */
-  async open(spec, { state = "paused", prepare = async () => null } = {}) {
+  async open(spec, { state = "paused", prepare = async () => null, create = null,
+    keepPrevious = false } = {}) {
     const ticket = ++this.opening;
     const superseded = () => ticket !== this.opening;
     let run = null;
@@ -51,7 +53,7 @@ export class RunSession {
       if (run) api.deleteRun(run.id).catch(() => {});
     };
     try {
-      run = await api.createRun(spec, state);
+      run = await (create ? create(state) : api.createRun(spec, state));
       if (!superseded()) prepared = await prepare(run);
     } catch (error) {
       discard();
@@ -62,12 +64,16 @@ export class RunSession {
       discard();
       return null;
     }
-    this.attach(run);
+    this.attach(run, { keepPrevious });
     return { run, prepared };
   }
 
-  /** Make `run` the current one: its stream opens, the previous run is deleted. */
-  attach(run) {
+  /**
+   * Make `run` the current one: its stream opens, the previous run is deleted (kept,
+   * with `keepPrevious`: a fork's link names it, so it can be forked from again).
+   */
+  attach(run, { keepPrevious = false } = {}) {
+    if (keepPrevious) this.run = null;
     this.release();
     this.run = run;
     this.state = run.state;

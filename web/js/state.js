@@ -13,7 +13,6 @@ const PAGE_DEFAULTS = Object.freeze({
   cosX: false,
   cosY: false,
   collectStats: false,
-  initZero: false,
 });
 
 /** The classic playground's serialisation order; keys not listed here follow at the end. */
@@ -21,11 +20,14 @@ const HASH_ORDER = [
   "activation", "regularization", "batchSize", "dataset", "regDataset", "learningRate",
   "regularizationRate", "noise", "networkShape", "seed", "showTestData", "discretize",
   "percTrainData", "x", "y", "xTimesY", "xSquared", "ySquared", "cosX", "sinX", "cosY", "sinY",
-  "collectStats", "problem", "initZero", "hideText",
+  "collectStats", "problem", "initZero", "hideText", "pace", "forkedFrom",
 ];
 
 /** Keys whose change keeps the trained network (sent as a PATCH to the run). */
-const LIVE_KEYS = Object.freeze(["learningRate", "regularizationRate"]);
+const LIVE_KEYS = Object.freeze(["learningRate", "regularizationRate", "pace"]);
+
+/** Keys the page keeps in the hash but that are not configuration: where a run came from. */
+const ORIGIN_KEYS = Object.freeze(["forkedFrom"]);
 
 /**
  * @param {object} catalog  the catalogue's playground section
@@ -56,6 +58,10 @@ function parseValue(key, text, catalog, fallback) {
       return catalog.activations.some((a) => a.key === text) ? text : fallback;
     case "regularization":
       return catalog.regularizations.some((r) => r.key === text) ? text : fallback;
+    case "pace":
+      return catalog.paces.some((p) => p.key === text) ? text : fallback;
+    case "forkedFrom":
+      return /^[\w-]{1,64}@\d{1,12}$/.test(text) ? text : fallback;
     case "noise":
     case "percTrainData":
     case "batchSize":
@@ -114,8 +120,11 @@ class PlaygroundState {
       const eq = part.indexOf("=");
       if (eq < 0) continue;
       const key = decodeURIComponent(part.slice(0, eq));
-      if (!(key in values) && key !== "seed") continue;
-      const raw = decodeURIComponent(part.slice(eq + 1));
+      if (!(key in values) && key !== "seed" && !ORIGIN_KEYS.includes(key)) continue;
+      // The seed is the hash's raw text, as the classic reads it: `seed=hello%20world`
+      // seeds with exactly "hello%20world".
+      const text = part.slice(eq + 1);
+      const raw = key === "seed" ? text : decodeURIComponent(text);
       values[key] = parseValue(key, raw, catalog, values[key]);
     }
     if (!state.featureKeys.some((key) => values[key] === true)) {
@@ -187,6 +196,7 @@ class PlaygroundState {
     const keys = new Set([...Object.keys(this.values), ...Object.keys(next.values)]);
     for (const key of keys) {
       if (same(this.values[key], next.values[key])) continue;
+      if (ORIGIN_KEYS.includes(key)) continue;
       if (LIVE_KEYS.includes(key)) live[key] = next.values[key];
       else if (this.specKeys.includes(key)) newRun = true;
       else view.push(key);

@@ -80,7 +80,6 @@ class FittingJob(DenseNetworkJob):
             learning_rate=spec.learning_rate, has_test_set=len(self.split.test) > 0,
             max_snapshot_rate=max_snapshot_rate,
         )
-        self._min_chunk_s = 1.0 / max_snapshot_rate
         self._ramp_from = 0  # the epoch of the last start or learning-rate change
         self._path: list[list[float]] = []
 

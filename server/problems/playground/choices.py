@@ -26,6 +26,8 @@ NOISE = Limit(0, 50, step=5, whole=True)
 PERC_TRAIN_DATA = Limit(10, 90, step=10, whole=True)
 BATCH_SIZE = Limit(1, 30, whole=True)
 MAX_SEED_LENGTH = 64
+# The page's animation frames a second, for the `frame` pace (screens run 30 to 240 Hz).
+FRAME_RATE = Limit(1, 240, default=60)
 
 DEFAULTS: dict[str, Any] = {
     "problem": "classification",
@@ -46,4 +48,6 @@ DEFAULTS: dict[str, Any] = {
     "regularization": "none",
     "regularizationRate": 0,
     "learningRate": 0.03,
+    "initZero": False,  # the classic's lesson on symmetry: every weight and bias starts at 0
+    "pace": "log",  # how fast the run trains while a page watches (server/training/pace.py)
 }

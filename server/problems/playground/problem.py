@@ -13,10 +13,12 @@ from server.problems.playground.job import PlaygroundJob
 from server.problems.playground.spec import (
     PATCH_FIELDS,
     PlaygroundSpec,
+    parse_pace,
     parse_playground_spec,
 )
 from server.runs.run import Job
-from server.values import SpecError, number, whole_number
+from server.training.pace import PACES
+from server.values import SpecError, new_seed, number, seed_text, whole_number
 
 MAX_EDITED_WEIGHT = 100.0  # a weight or bias typed into the network view
 
@@ -31,7 +33,9 @@ class PlaygroundProblem(Problem):
         return parse_playground_spec(raw, config)
 
     def parse_changes(self, body: dict[str, Any], job: Job) -> dict[str, Any]:
-        """Rates, and weights or biases edited in the network view (checked against its shape)."""
+        """Rates, the pace, new points (`seed`: a seed, or null to draw one — the classic's
+        Regenerate), and weights or biases edited in the network view (checked against
+        its shape)."""
         assert isinstance(job, PlaygroundJob)
         for key in body:
             if key not in PATCH_FIELDS:
@@ -44,6 +48,13 @@ class PlaygroundProblem(Problem):
         if "regularizationRate" in body:
             changes["regularizationRate"] = choices.REGULARIZATION_RATE.check(
                 "regularizationRate", body["regularizationRate"])
+        if "pace" in body:
+            changes["pace"] = parse_pace(body["pace"])
+        if "frameRate" in body:
+            changes["frameRate"] = choices.FRAME_RATE.check("frameRate", body["frameRate"])
+        if "seed" in body:
+            changes["seed"] = (new_seed() if body["seed"] is None
+                               else seed_text("seed", body["seed"], choices.MAX_SEED_LENGTH))
         arch = job.architecture
         sizes = [arch.num_inputs, *arch.hidden_layers, 1]
         if "weights" in body:
@@ -77,6 +88,7 @@ class PlaygroundProblem(Problem):
             "outputActivation": choices.OUTPUT_ACTIVATION,
             "regularizations": [{"key": k, "label": label}
                                 for k, label in choices.REGULARIZATIONS],
+            "paces": [{"key": k, "label": label} for k, label in PACES],
             "learningRates": list(choices.LEARNING_RATES),
             "regularizationRates": list(choices.REGULARIZATION_RATES),
             "limits": {
@@ -89,6 +101,7 @@ class PlaygroundProblem(Problem):
                 "regularizationRate": choices.REGULARIZATION_RATE.to_json(),
                 "editedWeight": {"min": -MAX_EDITED_WEIGHT, "max": MAX_EDITED_WEIGHT},
                 "seedLength": choices.MAX_SEED_LENGTH,
+                "frameRate": choices.FRAME_RATE.to_json(),
             },
             "inputRange": list(choices.INPUT_RANGE),
             "defaults": choices.DEFAULTS,

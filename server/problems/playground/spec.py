@@ -13,11 +13,13 @@ from server.config import Config
 from server.problems.playground import choices
 from server.problems.playground.datasets import DATASETS
 from server.problems.playground.features import FEATURES
+from server.training.pace import PACES
 from server.values import SpecError, boolean, choice, new_seed, seed_text, whole_number
 
 FEATURE_KEYS = tuple(key for key, _, _ in FEATURES)
-FIELDS = ("problem", *choices.DEFAULTS.keys() - {"problem"}, "seed")
-PATCH_FIELDS = ("learningRate", "regularizationRate", "weights", "biases")
+FIELDS = ("problem", *choices.DEFAULTS.keys() - {"problem"}, "seed", "frameRate")
+PATCH_FIELDS = ("learningRate", "regularizationRate", "weights", "biases", "seed", "pace",
+                "frameRate")
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,9 @@ class PlaygroundSpec:
     regularization: str
     regularization_rate: float
     learning_rate: float
+    init_zero: bool = False
+    pace: str = "log"
+    frame_rate: float = 60.0
 
     @property
     def dataset_key(self) -> str:
@@ -63,6 +68,9 @@ class PlaygroundSpec:
             "regularization": self.regularization,
             "regularizationRate": self.regularization_rate,
             "learningRate": self.learning_rate,
+            "initZero": self.init_zero,
+            "pace": self.pace,
+            "frameRate": self.frame_rate,
         }
 
 
@@ -76,6 +84,10 @@ def _network_shape(value: Any, config: Config) -> tuple[int, ...]:
     return tuple(
         whole_number("networkShape", units, 1, config.max_neurons) for units in value
     )
+
+
+def parse_pace(value: Any) -> str:
+    return choice("pace", value, [key for key, _ in PACES])
 
 
 def parse_playground_spec(raw: dict[str, Any], config: Config) -> PlaygroundSpec:
@@ -109,6 +121,10 @@ def parse_playground_spec(raw: dict[str, Any], config: Config) -> PlaygroundSpec
         regularization_rate=choices.REGULARIZATION_RATE.check("regularizationRate",
                                                               merged["regularizationRate"]),
         learning_rate=choices.LEARNING_RATE.check("learningRate", merged["learningRate"]),
+        init_zero=boolean("initZero", merged["initZero"]),
+        pace=parse_pace(merged["pace"]),
+        frame_rate=choices.FRAME_RATE.check("frameRate",
+                                            merged.get("frameRate", choices.FRAME_RATE.default)),
     )
     if not spec.features:
         raise SpecError("x", "turn on at least one input feature (x, y, xSquared, …)")
