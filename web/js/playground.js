@@ -32,6 +32,8 @@ const probe = (window.__playground = {
   frameRate: 0,
   backend: null,
   shownEpochs: [], // [time, epoch] of drawn snapshots, for bench/page.py
+  weights: () => page.latest?.weights ?? null, // the newest state's [[kernel, bias], …]
+  chartIsLog: () => page.chart?.axis?.log ?? null,
   tensors: () => window.tf?.memory().numTensors ?? 0,
 });
 
@@ -47,6 +49,8 @@ const page = {
   travel: null, // the TimeTravel slider
   frameRate: new FrameRate(),
   latest: null, // the newest state the run published: {epoch, weights, losses, accuracies}
+  toldFrameRate: 0, // the frame rate the run was last told (the `frame` pace)
+  frameRateCheckedAt: 0,
   shownEpoch: 0,
   hovered: null,
   featureGrid: null,
@@ -140,6 +144,7 @@ const runHooks = {
       page.state = page.state.with({ seed: run.spec.seed, forkedFrom: origin });
     }
     page.hash.write(page.state);
+    page.toldFrameRate = run.spec.frameRate;
     page.latest = { epoch: run.epoch, weights: model.weights(), ...run.metrics };
     page.travel.attach(run.id, run.epoch);
     page.chart.showAccuracy(run.spec.problem === "classification");
@@ -279,10 +284,26 @@ function drawMaps() {
   probe.frames += 1;
 }
 
+/** The `frame` pace trains one epoch per frame: tell the run when the screen's rate
+ * turns out other than it was told (by more than 5%), at most every two seconds. */
+function keepFrameRate(now) {
+  const { session } = page.control;
+  if (page.state.get("pace") !== "frame" || !session.id || now - page.frameRateCheckedAt < 2000) {
+    return;
+  }
+  page.frameRateCheckedAt = now;
+  const rate = page.frameRate.rate(0);
+  if (rate > 0 && Math.abs(rate - page.toldFrameRate) > 0.05 * rate) {
+    page.toldFrameRate = rate;
+    session.patch({ frameRate: rate }).catch(() => {});
+  }
+}
+
 function frame(now) {
   requestAnimationFrame(frame);
   page.frameRate.tick(now);
   probe.frameRate = page.frameRate.rate(0);
+  keepFrameRate(now);
   const { session, model } = page.control;
   const snapshot = session.take();
   const started = performance.now();
