@@ -69,3 +69,12 @@ def test_a_saved_timeline_comes_back_exactly_and_a_damaged_one_empty() -> None:
     saved["moments"][0]["weights"] = "AAAA"  # too few bytes for its shapes
     assert Timeline.from_json(saved).moments == []
     assert Timeline.from_json(None).moments == []
+
+
+def test_a_large_network_keeps_fewer_states_so_a_timeline_stays_small() -> None:
+    timeline = Timeline()
+    big = [np.zeros((8, 8), np.float32)] * 7  # 448 weights a state
+    for epoch in range(5000):
+        timeline.add(epoch, {}, big)
+    assert len(timeline.moments) <= 60_000 // 448 + 1
+    assert sum(w.size for m in timeline.moments for w in m.weights) <= 60_000 + 448

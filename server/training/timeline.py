@@ -6,7 +6,9 @@ is kept only if its epoch is at least a factor `1 + spacing` past the last kept 
 (the newest state always stands at the end, so the slider reaches "now"). When more
 than `capacity` are kept, the spacing doubles and the kept states are thinned to
 it. A run of a million epochs keeps a few hundred states; the memory is bounded by
-`capacity` whatever the run does.
+`capacity` whatever the run does, and `capacity` shrinks for large networks so a
+timeline holds at most `MAX_FLOATS` weights (it is saved with the run every few
+seconds: 240 kB at most).
 
 Pure data: no clock, no TensorFlow. Weights are float32 arrays, stored as given.
 """
@@ -21,6 +23,8 @@ from typing import Any
 import numpy as np
 
 CAPACITY = 300
+MIN_CAPACITY = 60
+MAX_FLOATS = 60_000  # weights kept in all: the largest playground network keeps ~140 states
 FIRST_SPACING = 0.01  # log-epoch gap once the timeline first fills
 
 
@@ -51,6 +55,8 @@ class Timeline:
             weights: list[np.ndarray]) -> None:
         """Keep the state after `epoch`; the previous newest goes if it is too close."""
         moment = Moment(epoch, dict(metrics), [np.array(w, np.float32) for w in weights])
+        floats = sum(w.size for w in moment.weights)
+        self.capacity = min(self.capacity, max(MIN_CAPACITY, MAX_FLOATS // max(floats, 1)))
         moments = self.moments
         if moments and moments[-1].epoch >= epoch:  # a publish without training: replace
             moments[-1] = moment
