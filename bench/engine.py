@@ -28,8 +28,9 @@ from tests.sse import SSEStream, call
 
 ALL_FEATURES = {k: True for k in ("x", "y", "xSquared", "ySquared", "xTimesY", "sinX", "sinY")}
 NETWORKS = {
-    "default (circle, x1 x2, [4, 2], tanh, batch 10)": {"seed": "0.1"},
-    "largest (7 features, 6 x 8)": {"seed": "0.1", "networkShape": [8] * 6, **ALL_FEATURES},
+    "default (circle, x1 x2, [4, 2], tanh, batch 10)": {"seed": "0.1", "pace": "max"},
+    "largest (7 features, 6 x 8)": {"seed": "0.1", "pace": "max", "networkShape": [8] * 6,
+                                    **ALL_FEATURES},
 }
 
 
