@@ -16,6 +16,7 @@ import { RunControl } from "./run-control.js";
 import { bindShortcuts } from "./shortcuts.js";
 import { HashHistory } from "./state.js";
 import { StatusLine } from "./status-line.js";
+import { hiddenFeatures, specWithoutHidden } from "./teacher-options.js";
 
 const DENSITY = 100; // grid samples per side, like the classic playground
 const $ = (id) => document.getElementById(id);
@@ -45,6 +46,7 @@ const page = {
   featureGrid: null,
   mapsDirty: false,
   featuresDirty: false,
+  hiddenFeatures: new Set(), // inputs the link hides (`xTimesY_hide=true`)
   status: new StatusLine(["message", "notice", "connection", "run"], { quiet: ["notice"] }),
 };
 
@@ -73,7 +75,8 @@ function showProgress(epoch, trainLoss, testLoss) {
 /** What the RunControl asks of the page: a fresh network for the current state (new weights;
  * the same data for the same seed), its model, and how to show it. */
 const runHooks = {
-  spec: () => page.state.spec(),
+  spec: () =>
+    specWithoutHidden(page.state.spec(), page.hiddenFeatures, page.catalog.features.map((f) => f.key)),
   load: (run) => ModelView.load(run.modelUrl, run.setup.features, DENSITY, page.catalog.inputRange),
   show(run, model) {
     probe.runId = run.id;
@@ -231,6 +234,8 @@ async function main() {
   );
   page.hash = new HashHistory(catalog, (next) => applyState(next, { write: false }));
   page.state = page.hash.read();
+  // Inputs a link hides leave the page for its life (the classic reads them once too).
+  page.hiddenFeatures = hiddenFeatures(page.state, catalog.features.map((f) => f.key));
   page.controls = new PlaygroundControls(catalog, onControl, previews);
   page.controls.show(page.state);
   page.output = new OutputView($("heatmap"), { density: DENSITY, range: catalog.inputRange });
@@ -240,6 +245,7 @@ async function main() {
     features: catalog.features,
     limits: catalog.limits,
     density: DENSITY,
+    hiddenFeatures: page.hiddenFeatures,
     onToggleFeature,
     onShape: (shape) => applyState(page.state.with({ networkShape: shape })),
     onHover: (node) => {
