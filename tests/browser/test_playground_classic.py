@@ -87,6 +87,30 @@ def test_without_hide_keys_every_control_shows(playground: Playground) -> None:
     assert "batchSize_hide=false" in hash_parts(pg)
 
 
+def test_shortcuts_of_hidden_buttons_do_nothing(playground: Playground) -> None:
+    pg = playground
+    pg.open("#playButton_hide=true&stepButton_hide=true&resetButton_hide=true")
+    run_id = pg.run_id
+    pg.page.mouse.click(5, 5)  # nothing focused that takes keys
+    for key in ("Space", "ArrowRight", "r"):
+        pg.page.keyboard.press(key)
+    pg.page.wait_for_timeout(500)
+    assert not pg.api_requests("PATCH", r"/api/runs/.*")
+    assert not pg.api_requests("POST", r"/api/runs/.*/step")
+    assert pg.run_id == run_id and len(run_specs(pg)) == 1
+    assert pg.server_run()["state"] == "paused" and pg.epoch() == 0
+
+
+def test_a_link_hiding_every_input_it_turns_on_trains_a_visible_one(
+        playground: Playground) -> None:
+    pg = playground
+    pg.open("#x_hide=true&y_hide=true")
+    (spec,) = run_specs(pg)
+    assert spec["x"] is False and spec["y"] is False and spec["xSquared"] is True
+    assert pg.page.locator(".node.feature").count() == 5
+    assert pg.page.locator(".node.feature.active").get_attribute("data-feature") == "xSquared"
+
+
 def test_a_feature_hidden_by_the_link_leaves_the_network(playground: Playground) -> None:
     pg = playground
     pg.open("#xTimesY=true&sinY=true&xTimesY_hide=true&ySquared_hide=true")

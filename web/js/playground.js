@@ -16,7 +16,7 @@ import { RunControl } from "./run-control.js";
 import { bindShortcuts } from "./shortcuts.js";
 import { HashHistory } from "./state.js";
 import { StatusLine } from "./status-line.js";
-import { hiddenFeatures, specWithoutHidden } from "./teacher-options.js";
+import { hiddenFeatures, specWithoutHidden, unlessHidden } from "./teacher-options.js";
 
 const DENSITY = 100; // grid samples per side, like the classic playground
 const $ = (id) => document.getElementById(id);
@@ -256,9 +256,9 @@ async function main() {
   });
   const control = (page.control = new RunControl(page.status, runHooks, { key: "Space" }));
   bindShortcuts({
-    " ": () => control.toggle(),
-    ArrowRight: () => control.step(),
-    r: () => control.start(),
+    " ": unlessHidden("playButton", () => control.toggle()),
+    ArrowRight: unlessHidden("stepButton", () => control.step()),
+    r: unlessHidden("resetButton", () => control.start()),
   });
   let resizeTimer = 0;
   window.addEventListener("resize", () => {

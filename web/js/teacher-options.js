@@ -67,6 +67,14 @@ export function specWithoutHidden(spec, hidden, featureKeys) {
   return out;
 }
 
+/** A shortcut that does nothing while its button is hidden: a teacher who hides the play
+ * button (to have the class step) does not want Space to play. */
+export function unlessHidden(key, action) {
+  return (...args) => {
+    if (!(document.body.dataset.hidden ?? "").split(" ").includes(key)) action(...args);
+  };
+}
+
 /** Show a state's hidden controls and its hideText on the page. */
 export function showHiddenControls(state) {
   document.body.dataset.hidden = [...hiddenKeys(state)].sort().join(" ");
