@@ -5,6 +5,7 @@ card that never covers what it describes, and links that flow while the run trai
 
 from __future__ import annotations
 
+import itertools
 import math
 from typing import Any
 from urllib.parse import urlsplit
@@ -50,8 +51,10 @@ def box(pg: Playground, selector: str) -> dict[str, float]:
     """The union of the client rectangles of every element `selector` matches."""
     return pg.page.evaluate(
         """(selector) => {
-            const rects = [...document.querySelectorAll(selector)].map((e) => e.getBoundingClientRect());
-            return {left: Math.min(...rects.map((r) => r.left)), top: Math.min(...rects.map((r) => r.top)),
+            const rects = [...document.querySelectorAll(selector)]
+                .map((e) => e.getBoundingClientRect());
+            return {left: Math.min(...rects.map((r) => r.left)),
+                    top: Math.min(...rects.map((r) => r.top)),
                     right: Math.max(...rects.map((r) => r.right)),
                     bottom: Math.max(...rects.map((r) => r.bottom))};
         }""",
@@ -246,7 +249,7 @@ def test_a_slider_drag_changes_the_run_before_release(playground: Playground) ->
     elapsed = page.evaluate("performance.now()") - started
     assert during, "nothing was sent while the thumb moved"
     assert all(spec["noise"] > 0 for spec in during)
-    assert len(during) <= elapsed / 150 + 2, f"{len(during)} runs in {elapsed:.0f} ms: not throttled"
+    assert len(during) <= elapsed / 150 + 2, f"{len(during)} runs in {elapsed:.0f} ms: unthrottled"
     page.mouse.up()
     final = int(page.locator("#noise").input_value())
     pg.wait_until(lambda: run_specs(pg)[-1]["noise"] == final, message="the released value")
@@ -263,7 +266,7 @@ def test_four_columns_side_by_side_at_1000_by_800(playground: Playground) -> Non
     pg.open()
     columns = [box(pg, ".data-column"), box(pg, ".node.feature"),
                box(pg, ".node.neuron:not(.output)"), box(pg, ".output-column")]
-    for left, right in zip(columns, columns[1:], strict=False):
+    for left, right in itertools.pairwise(columns):
         assert left["right"] <= right["left"], columns
         # Side by side: each column overlaps the next one's height.
         assert left["top"] < right["bottom"] and right["top"] < left["bottom"], columns
@@ -310,7 +313,9 @@ CARD_CHECK = """([kind, index]) => {
         && card.top < r.bottom;
     const hit = document.querySelectorAll(kind === 'weight' ? '.link-hit' : '.bias-hit')[index];
     const {layer, unit, input} = hit.dataset;
-    const neuron = document.querySelector(`.node.neuron[data-layer="${layer}"][data-unit="${unit}"]`);
+    const neuronAt = (l, u) => document.querySelector(
+        `.node.neuron[data-layer="${l}"][data-unit="${u}"]`);
+    const neuron = neuronAt(layer, unit);
     let covered = overlaps(neuron.getBoundingClientRect()) ? 1 : 0;
     if (kind === 'weight') {
         const ctm = hit.getScreenCTM();
@@ -321,7 +326,7 @@ CARD_CHECK = """([kind, index]) => {
         }
         const source = Number(layer) === 0
             ? document.querySelectorAll('.node.feature.active')[Number(input)]
-            : document.querySelector(`.node.neuron[data-layer="${Number(layer) - 1}"][data-unit="${input}"]`);
+            : neuronAt(Number(layer) - 1, input);
         if (overlaps(source.getBoundingClientRect())) covered++;
     } else {
         const marker = hit.previousElementSibling.getBoundingClientRect();
@@ -336,7 +341,7 @@ POINT_ON = """([kind, index]) => {
     const ctm = hit.getScreenCTM();
     const spots = kind === 'weight'
         ? [0.5, 0.35, 0.65, 0.2, 0.8].map((t) => hit.getPointAtLength(hit.getTotalLength() * t))
-        : [(() => { const b = hit.getBBox(); return new DOMPoint(b.x + b.width / 2, b.y + b.height / 2); })()];
+        : [(({x, y, width, height}) => new DOMPoint(x + width / 2, y + height / 2))(hit.getBBox())];
     for (const spot of spots) {
         const p = spot.matrixTransform(ctm);
         if (document.elementFromPoint(p.x, p.y) === hit) return [p.x, p.y];

@@ -33,7 +33,9 @@ export const HIDABLE_CONTROLS = Object.freeze([
 export function hiddenKeys(state) {
   const keys = new Set();
   for (const [key, value] of state.extra) {
-    if (key.endsWith(HIDE_SUFFIX) && value === "true") keys.add(key.slice(0, -HIDE_SUFFIX.length));
+    const name = key.slice(0, -HIDE_SUFFIX.length);
+    // Only a control's name counts ("a b_hide" must not hide a and b).
+    if (key.endsWith(HIDE_SUFFIX) && value === "true" && /^\w+$/.test(name)) keys.add(name);
   }
   return keys;
 }
