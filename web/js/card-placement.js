@@ -15,7 +15,9 @@ const SAMPLES = 48; // points taken along a link
  * @returns {{left: number, top: number, right: number, bottom: number}[]}
  */
 export function describedBoxes(shape, nodes, nodeSize) {
-  const boxes = nodes.map(({ x, y }) => ({ left: x, top: y, right: x + nodeSize, bottom: y + nodeSize }));
+  const boxes = nodes.map(({ x, y }) => ({
+    left: x, top: y, right: x + nodeSize, bottom: y + nodeSize,
+  }));
   if (shape instanceof SVGPathElement) {
     const half = Math.max(1, parseFloat(getComputedStyle(shape).strokeWidth) || 1) / 2 + 1;
     const length = shape.getTotalLength();

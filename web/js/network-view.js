@@ -13,6 +13,7 @@ const NODE = 30; // node side, px
 const PITCH = 42; // vertical distance between nodes
 const TOP = 64; // room above the nodes for the layer buttons
 const LABEL_WIDTH = 64; // room left of the feature nodes for their names
+const MIN_COLUMN_STEP = 44; // px between columns of nodes, at the least
 const BIAS = 6;
 const MAP_SIZE = 25; // pixels per side of a node's map
 const SVG_NS = "http://www.w3.org/2000/svg";
@@ -69,7 +70,8 @@ export class NetworkView {
     this.weights = null;
     const columns = shape.length + 2;
     // Never so narrow that nodes touch: a column scrolls rather than squeeze them.
-    const width = Math.max(this.root.clientWidth, 320, LABEL_WIDTH + 44 * (columns - 1) + NODE + 20);
+    const least = LABEL_WIDTH + MIN_COLUMN_STEP * (columns - 1) + NODE + 20;
+    const width = Math.max(this.root.clientWidth, 320, least);
     const firstX = LABEL_WIDTH;
     const lastX = width - NODE - 20; // room for the "Output" title centred over it
     const colX = (c) => firstX + ((lastX - firstX) * c) / (columns - 1);
@@ -231,7 +233,8 @@ export class NetworkView {
     hit.dataset.layer = ref.layer;
     hit.dataset.input = ref.input;
     hit.dataset.unit = ref.unit;
-    this.attachCard(hit, { kind: "weight", ...ref }, () => describedBoxes(path, [source, target], NODE));
+    const ends = [source, target];
+    this.attachCard(hit, { kind: "weight", ...ref }, () => describedBoxes(path, ends, NODE));
     return path;
   }
 

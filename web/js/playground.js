@@ -75,8 +75,10 @@ function showProgress(epoch, trainLoss, testLoss) {
 /** What the RunControl asks of the page: a fresh network for the current state (new weights;
  * the same data for the same seed), its model, and how to show it. */
 const runHooks = {
-  spec: () =>
-    specWithoutHidden(page.state.spec(), page.hiddenFeatures, page.catalog.features.map((f) => f.key)),
+  spec: () => {
+    const featureKeys = page.catalog.features.map((f) => f.key);
+    return specWithoutHidden(page.state.spec(), page.hiddenFeatures, featureKeys);
+  },
   load: (run) => ModelView.load(run.modelUrl, run.setup.features, DENSITY, page.catalog.inputRange),
   show(run, model) {
     probe.runId = run.id;
