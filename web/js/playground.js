@@ -18,6 +18,7 @@ import { bindShortcuts } from "./shortcuts.js";
 import { HashHistory } from "./state.js";
 import { StatusLine } from "./status-line.js";
 import { TimeTravel } from "./time-travel.js";
+import { hiddenFeatures, specWithoutHidden, unlessHidden } from "./teacher-options.js";
 
 const DENSITY = 100; // grid samples per side, like the classic playground
 const $ = (id) => document.getElementById(id);
@@ -56,6 +57,7 @@ const page = {
   featureGrid: null,
   mapsDirty: false,
   featuresDirty: false,
+  hiddenFeatures: new Set(), // inputs the link hides (`xTimesY_hide=true`)
   status: new StatusLine(["message", "notice", "connection", "run"], { quiet: ["notice"] }),
 };
 
@@ -135,7 +137,11 @@ async function fillChart(run) {
 /** What the RunControl asks of the page: a fresh network for the current state (new weights;
  * the same data for the same seed), its model, and how to show it. */
 const runHooks = {
-  spec: () => ({ ...page.state.spec(), frameRate: page.frameRate.rate() }),
+  spec: () => {
+    const featureKeys = page.catalog.features.map((f) => f.key);
+    const spec = specWithoutHidden(page.state.spec(), page.hiddenFeatures, featureKeys);
+    return { ...spec, frameRate: page.frameRate.rate() };
+  },
   load: (run) => ModelView.load(run.modelUrl, run.setup.features, DENSITY, page.catalog.inputRange),
   show(run, model) {
     probe.runId = run.id;
@@ -373,6 +379,8 @@ async function main() {
   );
   page.hash = new HashHistory(catalog, (next) => applyState(next, { write: false }));
   page.state = page.hash.read();
+  // Inputs a link hides leave the page for its life (the classic reads them once too).
+  page.hiddenFeatures = hiddenFeatures(page.state, catalog.features.map((f) => f.key));
   page.controls = new PlaygroundControls(catalog, onControl, previews);
   page.controls.show(page.state);
   page.output = new OutputView($("heatmap"), { density: DENSITY, range: catalog.inputRange });
@@ -393,6 +401,7 @@ async function main() {
     features: catalog.features,
     limits: catalog.limits,
     density: DENSITY,
+    hiddenFeatures: page.hiddenFeatures,
     onToggleFeature,
     onShape: (shape) => applyState(page.state.with({ networkShape: shape })),
     onHover: (node) => {
@@ -403,9 +412,9 @@ async function main() {
   });
   const control = (page.control = new RunControl(page.status, runHooks, { key: "Space" }));
   bindShortcuts({
-    " ": () => control.toggle(),
-    ArrowRight: () => control.step(),
-    r: () => control.start(),
+    " ": unlessHidden("playButton", () => control.toggle()),
+    ArrowRight: unlessHidden("stepButton", () => control.step()),
+    r: unlessHidden("resetButton", () => control.start()),
   });
   let resizeTimer = 0;
   window.addEventListener("resize", () => {
