@@ -175,8 +175,12 @@ def test_the_classroom_checklist_rewrites_the_link(playground: Playground) -> No
 def test_hide_text_hides_the_header_and_the_text_below(playground: Playground) -> None:
     pg = playground
     pg.open("#hideText=true")
-    for selector in (".banner", ".article", ".hint"):
+    for selector in (".banner", ".article"):
         expect(pg.page.locator(selector)).to_be_hidden()
+    hints = pg.page.locator(".hint")
+    assert hints.count() >= 2  # the network's and the time-travel slider's
+    for i in range(hints.count()):
+        expect(hints.nth(i)).to_be_hidden()
     expect(pg.page.locator("#heatmap")).to_be_visible()
     pg.open("#hideText=false")
     for selector in (".banner", ".article"):

@@ -16,6 +16,8 @@ import { ProgressChart } from "./progress-chart.js";
 import { RunControl } from "./run-control.js";
 import { bindShortcuts } from "./shortcuts.js";
 import { HashHistory } from "./state.js";
+import { showEpoch, showValues } from "./playground-readout.js";
+import { fillChart, startFirstRun, startFork } from "./run-forks.js";
 import { StatusLine } from "./status-line.js";
 import { TimeTravel } from "./time-travel.js";
 import { hiddenFeatures, specWithoutHidden, unlessHidden } from "./teacher-options.js";
@@ -63,34 +65,15 @@ const page = {
 
 // -- numbers ---------------------------------------------------------------------------------
 
-function formatEpoch(epoch) {
-  return String(epoch).padStart(6, "0").replace(/\B(?=(\d{3})+(?!\d))/g, ",");
-}
-
-function formatLoss(loss) {
-  return loss === null || loss === undefined || !Number.isFinite(loss) ? "NaN" : loss.toFixed(3);
-}
-
-function formatShare(share) {
-  return Number.isFinite(share) ? `${(100 * share).toFixed(1)}%` : "–";
-}
-
 function showProgress(epoch, trainLoss, testLoss, metrics = {}) {
   if (epoch >= page.shownEpoch) {
     page.shownEpoch = epoch;
     probe.epoch = epoch;
-    if (page.travel?.live !== false) $("epoch").textContent = formatEpoch(epoch);
+    if (page.travel?.live !== false) showEpoch(epoch);
     page.travel?.progress(epoch);
   }
   if (page.travel?.live === false) return; // the page shows the past
   showValues(trainLoss, testLoss, metrics);
-}
-
-function showValues(trainLoss, testLoss, { trainAccuracy, testAccuracy } = {}) {
-  if (trainLoss !== undefined) $("loss-train").textContent = formatLoss(trainLoss);
-  if (testLoss !== undefined) $("loss-test").textContent = formatLoss(testLoss);
-  if (trainAccuracy !== undefined) $("accuracy-train").textContent = formatShare(trainAccuracy);
-  if (testAccuracy !== undefined) $("accuracy-test").textContent = formatShare(testAccuracy);
 }
 
 /** Show a state the run kept (time travel), or the newest one again (null). */
@@ -101,34 +84,18 @@ function showMoment(moment) {
   model.setWeights(state.weights);
   model.compute();
   page.network.updateWeights(state.weights);
-  $("epoch").textContent = formatEpoch(moment ? moment.epoch : page.shownEpoch);
+  showEpoch(moment ? moment.epoch : page.shownEpoch);
   showValues(state.trainLoss, state.testLoss, state);
   page.chart.setMarker(moment ? moment.epoch : null);
   page.mapsDirty = true;
 }
 
-/** "Train on from here": a new run from the shown state; the old one is kept (the link
- * names it). */
+/** "Train on from here": a new run from the shown state. */
 async function forkFrom(epoch) {
-  const parent = page.control.session.id;
   try {
-    await page.control.start({
-      create: (state) => api.forkRun(parent, epoch, state), keepPrevious: true,
-    });
+    await startFork(page.control, page.control.session.id, epoch);
   } catch (error) {
     page.status.error("Could not train on from here", error);
-  }
-}
-
-/** A run that starts past epoch 0 (a fork): its chart shows the past it carries. */
-async function fillChart(run) {
-  try {
-    const { moments } = await api.timeline(run.id);
-    if (page.control.session.id !== run.id) return;
-    page.chart.reset();
-    for (const m of moments) page.chart.add(m.epoch, m.trainLoss, m.testLoss, m);
-  } catch {
-    // the chart simply starts at the fork
   }
 }
 
@@ -165,7 +132,7 @@ const runHooks = {
     const { trainLoss, testLoss } = run.metrics;
     showProgress(run.epoch, trainLoss, testLoss, run.metrics);
     page.chart.add(run.epoch, trainLoss, testLoss, run.metrics);
-    if (run.epoch > 0) fillChart(run);
+    if (run.epoch > 0) fillChart(page.chart, page.control.session, run);
     page.hovered = null;
     page.mapsDirty = true;
     page.featuresDirty = true;
@@ -338,23 +305,6 @@ function frame(now) {
 
 // -- start-up ------------------------------------------------------------------------------
 
-/** The page's first run: a fork again when the link says where its run came from (while
- * that run is still there), else a new one. */
-async function startFirstRun(control) {
-  const origin = page.state.get("forkedFrom");
-  if (origin) {
-    const [id, epoch] = origin.split("@");
-    try {
-      if (await control.start({ create: (state) => api.forkRun(id, Number(epoch), state),
-        keepPrevious: true })) return;
-    } catch {
-      page.status.set("message", "The run this link was forked from is gone: this is a new run");
-    }
-    page.state = page.state.with({ forkedFrom: null });
-  }
-  await control.start();
-}
-
 async function loadPreviews() {
   try {
     const response = await fetch("/data/dataset-previews.json");
@@ -427,7 +377,9 @@ async function main() {
   });
 
   requestAnimationFrame(frame);
-  await startFirstRun(control);
+  if (!(await startFirstRun(control, page.state.get("forkedFrom")))) {
+    page.status.set("message", "The run this link was forked from is gone: this is a new run");
+  }
   probe.ready = true;
   document.body.dataset.ready = "true";
 }
