@@ -8,7 +8,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from exporter.bundle import export_zip
+from exporter.bundle import TFJS_NAME, PageSources, export_zip
 from exporter.tfjs import DEFAULT_WEIGHTS_PATH, model_json_bytes, write_bytes_atomic
 from server.api.errors import error_response
 from server.api.json_body import parse_json_body
@@ -165,14 +165,16 @@ def model_weights(run_id: str) -> ResponseReturnValue:
 def export(run_id: str) -> ResponseReturnValue:
     run = _run_or_404(run_id)
 
-    def bundle(model: Any, epoch: int) -> bytes:
+    guide = run.job.export_guide()
+
+    def bundle(model: Any, steps: int) -> bytes:
         metadata = {
             **run.job.export_metadata(),
             "problem": run.kind,
-            "epoch": epoch,
+            **guide.progress(steps),
             "exportedAt": datetime.now(UTC).isoformat(timespec="seconds"),
         }
-        return export_zip(model, metadata)
+        return export_zip(model, metadata, guide, _page_sources())
 
     data = _models().with_model(run, bundle)
     _keep_export(run.id, data)
@@ -181,6 +183,12 @@ def export(run_id: str) -> ResponseReturnValue:
         mimetype="application/zip",
         headers={"Content-Disposition": f'attachment; filename="tf-playground-{run.id[:8]}.zip"'},
     )
+
+
+def _page_sources() -> PageSources:
+    """The exported page is made of the product's own modules and TensorFlow.js build."""
+    return PageSources(current_app.config["WEB_DIR"],
+                       current_app.config["VENDOR_DIR"] / "@tensorflow/tfjs/dist" / TFJS_NAME)
 
 
 def _keep_export(run_id: str, data: bytes) -> None:
