@@ -50,9 +50,14 @@ def train_and_export(base_url: str, spec: dict[str, Any], folder: Path) -> dict[
         time.sleep(0.1)
     if summary["state"] == "running":
         summary = http_json(f"{base_url}/api/runs/{run['id']}", "PATCH", {"state": "paused"})
-    data = http_bytes(f"{base_url}/api/runs/{run['id']}/export.zip")
-    zipfile.ZipFile(io.BytesIO(data)).extractall(folder)
+    download_export(base_url, run["id"], folder)
     return summary
+
+
+def download_export(base_url: str, run_id: str, folder: Path) -> None:
+    """Download a run's export.zip and unzip it into `folder`."""
+    data = http_bytes(f"{base_url}/api/runs/{run_id}/export.zip")
+    zipfile.ZipFile(io.BytesIO(data)).extractall(folder)
 
 
 def read_json(path: Path) -> Any:
