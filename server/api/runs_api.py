@@ -171,10 +171,10 @@ def export(run_id: str) -> ResponseReturnValue:
         metadata = {
             **run.job.export_metadata(),
             "problem": run.kind,
-            **guide.progress(steps),
+            **(guide.progress(steps) if guide is not None else {"epoch": steps}),
             "exportedAt": datetime.now(UTC).isoformat(timespec="seconds"),
         }
-        return export_zip(model, metadata, guide, _page_sources())
+        return export_zip(model, metadata, guide, _page_sources() if guide else None)
 
     data = _models().with_model(run, bundle)
     _keep_export(run.id, data)

@@ -136,10 +136,11 @@ class Job(Protocol):
         """Request thread: what metadata.json says besides epoch, time and the guide."""
         ...
 
-    def export_guide(self) -> ModelGuide:
+    def export_guide(self) -> ModelGuide | None:
         """Request thread: how to prepare the exported
         model's inputs and what its outputs mean (README.txt, metadata.json,
-        predictions.json and the exported page are made from it)."""
+        predictions.json and the exported page are made from it). None: the zip holds the
+        model and metadata only."""
         ...
 
 
