@@ -12,6 +12,7 @@ import sys
 import textwrap
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ import pytest
 from server.terminal import is_chatter, start_lines
 from tests.conftest import REPO_ROOT
 
+FIRST_LINE_S = 120.0
 CHATTER_SAMPLES = [
     b"WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n",
     b"I0000 00:00:1796298894.519770    4923 port.cc:153] oneDNN custom operations are on. "
@@ -97,7 +99,11 @@ def test_the_console_script_prints_one_line_with_the_url_and_no_chatter(tmp_path
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, cwd=tmp_path)
     try:
         assert process.stdout is not None
-        first = process.stdout.readline().decode()  # TensorFlow loads before it: ~5-20 s
+        # TensorFlow loads before the line: ~5-20 s, longer on a busy machine.
+        # (If it never comes, terminating the process below ends the read.)
+        reader = ThreadPoolExecutor(1)
+        first = reader.submit(process.stdout.readline).result(timeout=FIRST_LINE_S).decode()
+        reader.shutdown(wait=False)
         match = re.fullmatch(r"tf-playground: open (http://127\.0\.0\.1:(\d+)/) "
                              r"\(Ctrl\+C stops it\)\n", first)
         assert match, f"the first line is {first!r}"
