@@ -10,6 +10,7 @@ against predictions.json (Keras' outputs for a few dozen inputs).
 
 from __future__ import annotations
 
+import functools
 import html
 import io
 import json
@@ -104,22 +105,43 @@ def export_zip(model: keras.Model, metadata: dict[str, Any], guide: ModelGuide |
     the tfjs conversion runs before saving so an unsupported layer raises ``ValueError``
     without leaving temporary files behind.
     """
-    if guide is not None:
-        metadata = {"title": guide.title, **metadata, "input": guide.input_json(),
-                    "output": guide.output, "page": {"view": guide.view, **guide.page}}
-    metadata_bytes = _json_bytes(metadata)
-    model_json, weight_data = to_tfjs(model, weights_path=DEFAULT_WEIGHTS_PATH)
-    keras_bytes = _keras_file_bytes(model)
+    _json_bytes(full_metadata(metadata, guide))
+    return package(model_files(model, guide), metadata, guide, page)
 
+
+def model_files(model: keras.Model, guide: ModelGuide | None = None) -> dict[str, bytes]:
+    """The files made from the Keras model: the tfjs pair, the .keras file and (with a
+    guide) predictions.json. The only part of an export that needs the model, so a server
+    holds its model only this long."""
+    model_json, weight_data = to_tfjs(model, weights_path=DEFAULT_WEIGHTS_PATH)
+    files = {MODEL_JSON_NAME: model_json_bytes(model_json), DEFAULT_WEIGHTS_PATH: weight_data,
+             KERAS_NAME: _keras_file_bytes(model)}
+    if guide is not None:
+        files[PREDICTIONS_NAME] = _json_bytes(predictions(model, guide))
+    return files
+
+
+def full_metadata(metadata: dict[str, Any], guide: ModelGuide | None) -> dict[str, Any]:
+    """metadata.json: the run's metadata with the guide's title, input, output and page."""
+    if guide is None:
+        return metadata
+    return {"title": guide.title, **metadata, "input": guide.input_json(),
+            "output": guide.output, "page": {"view": guide.view, **guide.page}}
+
+
+def package(files: dict[str, bytes], metadata: dict[str, Any], guide: ModelGuide | None = None,
+            page: PageSources | None = None) -> bytes:
+    """The zip of `model_files`' files, metadata.json, README.txt and (with a guide and the
+    page's sources) the page."""
+    metadata = full_metadata(metadata, guide)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(MODEL_JSON_NAME, model_json_bytes(model_json))
-        archive.writestr(DEFAULT_WEIGHTS_PATH, weight_data)
-        # A .keras file is already a zip; deflating it again only costs time.
-        archive.writestr(KERAS_NAME, keras_bytes, compress_type=zipfile.ZIP_STORED)
-        archive.writestr(METADATA_NAME, metadata_bytes)
-        if guide is not None:
-            archive.writestr(PREDICTIONS_NAME, _json_bytes(predictions(model, guide)))
+        for name, data in files.items():
+            # A .keras file is already a zip; deflating it again only costs time.
+            stored = name == KERAS_NAME
+            archive.writestr(name, data,
+                             compress_type=zipfile.ZIP_STORED if stored else None)
+        archive.writestr(METADATA_NAME, _json_bytes(metadata))
         if guide is not None and page is not None:
             for name, data in page_files(guide, page, metadata).items():
                 archive.writestr(name, data)
@@ -144,11 +166,15 @@ def write_export_zip(model: keras.Model, metadata: dict[str, Any],
 def predictions(model: keras.Model, guide: ModelGuide) -> dict[str, Any]:
     """predictions.json: the guide's raw examples and Keras' outputs for them."""
     outputs = np.asarray(model(guide.model_inputs.astype(np.float32), training=False))
+    # An overflowing model's inf or NaN is null: JSON has neither (the page then says it
+    # differs, rather than the download failing).
+    outputs = np.where(np.isfinite(outputs), outputs, np.nan).astype(object)
+    outputs[np.isnan(outputs.astype(float))] = None
     return {
         "about": "inputs: raw examples (see metadata.json's input); outputs: what the Keras "
                  "model (model.keras) gives for them, row for row",
         "inputs": guide.examples,
-        "outputs": outputs.astype(np.float32).tolist(),
+        "outputs": outputs.tolist(),
     }
 
 
@@ -159,8 +185,14 @@ def page_files(guide: ModelGuide, page: PageSources, metadata: dict[str, Any]) -
     files = {PAGE_NAME: PAGE_TEMPLATE.read_text("utf-8").replace("{{title}}", title).encode()}
     for module in module_closure(page.web_dir / "js", [PAGE_MODULE, guide.view]):
         files[f"js/{module}"] = (page.web_dir / "js" / module).read_bytes()
-    files[TFJS_NAME] = page.tfjs_build.read_bytes()
+    files[TFJS_NAME] = _read_cached(page.tfjs_build)
     return files
+
+
+@functools.lru_cache(maxsize=4)
+def _read_cached(path: Path) -> bytes:
+    """TensorFlow.js' build (1.1 MB), read once per process, not per export."""
+    return path.read_bytes()
 
 
 def module_closure(js_dir: Path, entries: list[str]) -> list[str]:
