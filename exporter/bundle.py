@@ -144,7 +144,9 @@ def package(files: dict[str, bytes], metadata: dict[str, Any], guide: ModelGuide
         archive.writestr(METADATA_NAME, _json_bytes(metadata))
         if guide is not None and page is not None:
             for name, data in page_files(guide, page, metadata).items():
-                archive.writestr(name, data)
+                # TensorFlow.js (1.1 MB) deflates 4× faster at level 1, for 20% more bytes:
+                # a room of learners downloading at once costs the trainer less.
+                archive.writestr(name, data, compresslevel=1 if name == TFJS_NAME else None)
         archive.writestr(README_NAME, readme(metadata, guide, with_page=page is not None)
                          .encode("utf-8"))
     return buffer.getvalue()
