@@ -111,6 +111,15 @@ def test_the_self_check_fails_when_the_model_is_not_keras_one(page: Page, export
     assert (line.text_content() or "").startswith("differs from Keras: max |diff| 1.0e-3")
 
 
+def test_opened_from_the_file_manager_it_says_how_to_serve_it(page: Page, exported: Exported
+                                                               ) -> None:
+    folder, _ = exported(SPECS["fitting"])
+    page.goto((folder / "index.html").as_uri())
+    line = page.locator("#self-check")
+    assert line.get_attribute("data-status") == "failed"
+    assert "python3 -m http.server" in (line.text_content() or "")
+
+
 def test_webgl_gives_keras_outputs_too(page: Page, exported: Exported) -> None:
     _, url = exported(SPECS["playground"])
     diff, backend, _ = _open(page, url, "?backend=webgl").self_check()

@@ -69,6 +69,7 @@ async function selfCheck(model, view, predictions, page, backend) {
 }
 
 async function main() {
+  if (location.protocol === "file:") return; // index.html says how to serve the folder
   const [metadata, predictions] = await Promise.all([
     fetchJson("./metadata.json"),
     fetchJson("./predictions.json"),
