@@ -220,7 +220,12 @@ def module_closure(js_dir: Path, entries: list[str]) -> list[str]:
 def readme(metadata: dict[str, Any], guide: ModelGuide | None, *, with_page: bool) -> str:
     """README.txt: the files, how to open the page, how to prepare inputs, the snippets."""
     title = metadata.get("title") or "A tf-playground model"
-    parts = [f"{title}\n{'=' * len(title)}\n",
+    trained = ""
+    if "epoch" in metadata:
+        batches = f" ({metadata['batches']} batches)" if "batches" in metadata else ""
+        when = f", exported {metadata['exportedAt']}" if "exportedAt" in metadata else ""
+        trained = f"Trained for {metadata['epoch']} epochs{batches}{when}.\n"
+    parts = [f"{title}\n{'=' * len(title)}\n{trained}",
              "This folder holds one trained model, in the TensorFlow.js and Keras formats, "
              "with what\nit was trained on and how to feed it.\n",
              "Files\n" + _FILES + (_PAGE_FILES if with_page else "") + "\n"]

@@ -74,6 +74,9 @@ async function main() {
     fetchJson("./metadata.json"),
     fetchJson("./predictions.json"),
   ]);
+  const batches = metadata.batches === undefined ? "" : ` (${metadata.batches} batches)`;
+  $("trained").textContent = `Trained for ${metadata.epoch} epochs${batches}; ` +
+    `exported ${metadata.exportedAt ?? ""}.`;
   const backend = (probe.backend = await pickBackend());
   const view = await import(`./${metadata.page.view}`);
   const model = await tf.loadLayersModel("./model.json");
