@@ -75,7 +75,8 @@ async function main() {
     fetchJson("./predictions.json"),
   ]);
   const batches = metadata.batches === undefined ? "" : ` (${metadata.batches} batches)`;
-  $("trained").textContent = `Trained for ${metadata.epoch} epochs${batches}; ` +
+  const epochs = `${metadata.epoch} epoch${metadata.epoch === 1 ? "" : "s"}`;
+  $("trained").textContent = `Trained for ${epochs}${batches}; ` +
     `exported ${metadata.exportedAt ?? ""}.`;
   const backend = (probe.backend = await pickBackend());
   const view = await import(`./${metadata.page.view}`);
