@@ -9,8 +9,9 @@ CHROMIUM := /usr/bin/chromium
 
 .PHONY: run test setup setup-test chromium lint bench clean
 
+# `make run VERBOSE=1` shows TensorFlow's start-up messages and every notice.
 run: setup
-	$(VENV)/bin/tf-playground serve --host $(HOST) --port $(PORT)
+	@$(VENV)/bin/tf-playground serve --host $(HOST) --port $(PORT) $(if $(VERBOSE),--verbose)
 
 test: setup-test
 	$(PY) -m ruff check .

@@ -11,6 +11,7 @@ from pathlib import Path
 from server.api.guard import allowed_host_name
 from server.config import HARD_MAX_HIDDEN_LAYERS, HARD_MAX_NEURONS, Config, default_data_dir
 from server.data_dir_lock import DataDirInUseError, check_data_dir_free
+from server.terminal import NativeChatterFilter, start_lines
 
 
 def _allowed_host(value: str) -> str:
@@ -49,12 +50,18 @@ def _parser() -> argparse.ArgumentParser:
                        type=_allowed_host,
                        help="a host name the server answers to besides localhost, its loopback "
                        "and bound addresses (repeatable), e.g. a classroom server's name")
+    serve.add_argument("--verbose", action="store_true",
+                       help="log every request-level notice and TensorFlow's own start-up "
+                            "messages (by default the terminal shows the URL and problems)")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    if not args.verbose:
+        # Before TensorFlow loads: its Python-side and older C++ logging read these.
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        os.environ.setdefault("ABSL_MIN_LOG_LEVEL", "1")
     try:
         config = Config(
             data_dir=args.data_dir or default_data_dir(),
@@ -79,9 +86,12 @@ def main(argv: list[str] | None = None) -> int:
     except ListenError as error:
         print(f"tf-playground: {error}", file=sys.stderr)
         return 1
+    chatter = None if args.verbose else NativeChatterFilter()
     try:
         check_data_dir_free(config.data_dir)  # before TensorFlow loads: fails at once
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+        _configure_logging(args.verbose)
+        if chatter is not None:
+            chatter.start()
         from server.app import create_app
 
         app = create_app(config)
@@ -89,9 +99,24 @@ def main(argv: list[str] | None = None) -> int:
         print(f"tf-playground: {error}", file=sys.stderr)
         return 1
     server = create_server(app, config, sockets)
-    print(f"tf-playground: serving on http://{args.host}:{args.port}/", flush=True)
-    server.run()
+    port = sockets[0].getsockname()[1]  # the one chosen, for --port 0
+    for line in start_lines(args.host, port, args.allowed_host):
+        print(line, flush=True)
+    try:
+        server.run()
+    finally:
+        if chatter is not None:
+            chatter.stop()
     return 0
+
+
+def _configure_logging(verbose: bool) -> None:
+    """Quiet: warnings and errors only, TensorFlow's Python warnings (retracing notes) off.
+    Verbose: everything at INFO."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(asctime)s %(name)s %(message)s")
+    if not verbose:
+        logging.getLogger("tensorflow").setLevel(logging.ERROR)
 
 
 if __name__ == "__main__":

@@ -324,6 +324,11 @@ def test_a_nan_loss_marks_the_run_diverged_and_the_server_stays_healthy(
     patch = client.patch(f"/api/runs/{run['id']}", json={"state": "running"})
     assert patch.status_code == 409
     assert client.get(f"/api/runs/{run['id']}/model.json").status_code == 200
+    # Its last healthy weights stay downloadable; the loss it blew up with is null.
+    export = client.get(f"/api/runs/{run['id']}/export.zip")
+    assert export.status_code == 200
+    metadata = json.loads(zipfile.ZipFile(io.BytesIO(export.data)).read("metadata.json"))
+    assert metadata["trainLoss"] is None and metadata["problem"] == "playground"
     assert _create(client)["state"] == "running"
 
 

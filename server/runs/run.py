@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -25,6 +25,9 @@ from server.runs.events import EventLog, json_safe
 from server.runs.memory import give_memory_back
 from server.runs.queue import CoreQueue
 from server.runs.store import RunRecord, RunStore
+
+if TYPE_CHECKING:  # the exporter imports Keras; the run itself needs none of it
+    from exporter.guide import ModelGuide
 
 log = logging.getLogger(__name__)
 
@@ -139,7 +142,14 @@ class Job(Protocol):
         ...
 
     def export_metadata(self) -> dict[str, Any]:
-        """Request thread: what metadata.json says besides epoch and time."""
+        """Request thread: what metadata.json says besides epoch, time and the guide."""
+        ...
+
+    def export_guide(self) -> ModelGuide | None:
+        """Request thread: how to prepare the exported
+        model's inputs and what its outputs mean (README.txt, metadata.json,
+        predictions.json and the exported page are made from it). None: the zip holds the
+        model and metadata only."""
         ...
 
 

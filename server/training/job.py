@@ -24,6 +24,7 @@ from typing import Any, Generic, TypeVar
 import keras
 import numpy as np
 
+from exporter.guide import ModelGuide
 from server.runs.events import EventLog
 from server.runs.run import Progress
 from server.training.dense import build_dense_model, dense_losses
@@ -66,6 +67,11 @@ class TrainingJob(Generic[TrainerT]):
 
     def state_at(self, epoch: int) -> SavedState | None:
         """Thread-safe: the state after `epoch`, to fork a run from (None: not kept)."""
+        return None
+
+    def export_guide(self) -> ModelGuide | None:
+        """How to feed the exported model (see `exporter.guide`). Every problem should say;
+        without it the export is the model and metadata alone, no page and no snippets."""
         return None
 
     def close(self) -> None:
