@@ -17,6 +17,8 @@ def health() -> ResponseReturnValue:
     runs = registry.all()
     warm_up = current_app.extensions.get("warm_up")
     heavy_training, heavy_queued = registry.cores.positions()
+    placement = current_app.extensions.get("placement")
+    cluster = {"cluster": placement.health()} if placement is not None else {}
     return jsonify({
         "status": "ok" if store.healthy else "degraded",
         "store": {"path": str(store.path), "ok": store.healthy, "error": store.error,
@@ -32,4 +34,6 @@ def health() -> ResponseReturnValue:
             "heavyRuns": {"training": heavy_training, "queued": heavy_queued,
                           "cores": registry.cores.cores},
         },
+        # On a Ray cluster (`serve --ray`): its nodes, CPUs, GPUs and runs on each node.
+        **cluster,
     })

@@ -61,6 +61,13 @@ class CoreQueue:
                 self._holders.remove(run)
                 self._cond.notify_all()
 
+    def resize(self, cores: int) -> None:
+        """The cores to share changed (a cluster's node joined or left): holders keep theirs;
+        waiting runs start as soon as the new count allows."""
+        with self._cond:
+            self.cores = max(1, cores)
+            self._cond.notify_all()
+
     def positions(self) -> tuple[int, int]:
         """(training, waiting) heavy runs: for health."""
         with self._cond:

@@ -32,7 +32,6 @@ class PlaygroundProblem(Problem):
 
     def parse_changes(self, body: dict[str, Any], job: Job) -> dict[str, Any]:
         """Rates, and weights or biases edited in the network view (checked against its shape)."""
-        assert isinstance(job, PlaygroundJob)
         for key in body:
             if key not in PATCH_FIELDS:
                 raise SpecError(str(key), f"unknown field; a playground run takes state, "
@@ -44,7 +43,8 @@ class PlaygroundProblem(Problem):
         if "regularizationRate" in body:
             changes["regularizationRate"] = choices.REGULARIZATION_RATE.check(
                 "regularizationRate", body["regularizationRate"])
-        arch = job.architecture
+        # A PlaygroundJob, or on a cluster the `RemoteJob` that mirrors one.
+        arch = job.architecture  # type: ignore[attr-defined]
         sizes = [arch.num_inputs, *arch.hidden_layers, 1]
         if "weights" in body:
             changes["weights"] = [_weight_edit(edit, sizes)
