@@ -132,6 +132,10 @@ class RayPlacement:
         with self._lock:
             return max(1, int(sum(n["Resources"].get("CPU", 0) for n in self._nodes)))
 
+    def cpu_free(self) -> bool:
+        """Whether a heavy run's own actor could start now (a CPU is not reserved)."""
+        return self._ray.available_resources().get("CPU", 0) >= 1
+
     def host_for(self, job: RemoteJob, *, dedicated: bool) -> Host:
         """A host for `job`: its own actor (a heavy run that trains) or the shared host of
         the node with the fewest runs."""

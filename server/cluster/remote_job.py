@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from server.runs.events import EventLog
+from server.runs.queue import CoreLostError
 from server.runs.run import Job, Progress
 
 if TYPE_CHECKING:
@@ -54,6 +55,7 @@ class RemoteJob:
         self._lock = threading.Lock()
         self._events: EventLog | None = None
         self._host: Host | None = None
+        self._moving_from: Host | None = None  # a lost host whose run waits for a core
         self._training = False  # the last call trained a chunk (the run is running)
         self._epoch = 0  # the epoch the run last reported (what a move announces)
         self._weights = mirror.latest_weights()
@@ -144,7 +146,7 @@ class RemoteJob:
     def _call(self, method: str | None, *args: Any) -> Reply:
         """Call `method` on the job's host (None: only make sure it has one); on a lost
         host, make the job again on another from the mirror's state and call again."""
-        lost: Host | None = None
+        lost, self._moving_from = self._moving_from, None
         for _ in range(MAX_ATTEMPTS):
             try:
                 started = self._ensure_host(lost)
@@ -157,6 +159,10 @@ class RemoteJob:
                 self._placement.lost(lost)
                 if self._host is lost:
                     self._host = None
+                if lost.dedicated and method == "train" and not self._placement.cpu_free():
+                    self._moving_from = lost  # announced once it has a core again
+                    raise CoreLostError(f"the node of run {self.key} left; no CPU is free "
+                                        "for it elsewhere") from None
                 continue
             self._take(reply, trained=method == "train")
             return reply
