@@ -54,10 +54,13 @@ class Watcher(Learner):
     def __init__(self, *args: object) -> None:
         super().__init__(*args)  # type: ignore[arg-type]
         self.moved_at: float | None = None
+        self.queued_times: list[float] = []
 
     def _event(self, event: bytes, now: float) -> None:
         if b"event: status" in event and b'"moved"' in event and self.moved_at is None:
             self.moved_at = now
+        if b"event: status" in event and b'"queued"' in event:
+            self.queued_times.append(now)
         super()._event(event, now)
 
     def trained_again(self) -> float | None:
@@ -99,7 +102,10 @@ def mnist_seconds_per_epoch(watchers: list[Watcher], start: float, end: float) -
     return sorted(out)
 
 
-def report_light(watchers: list[Watcher], start: float, end: float) -> None:
+def report_light(watchers: list[Watcher], start: float, end: float) -> float:
+    """Prints the learners' figures; returns the events/s the server streamed to them.
+    Rates are taken from 5 s after the room arrived (its first snapshots are not steady)."""
+    start += 5
     light = [w for w in watchers if w.spec.get("problem") != "mnist" and w.status == 201]
     waits = sorted(w.first_trained - w.posted for w in light if w.first_trained)
     rates = [w.rates(start, end) for w in light]
@@ -110,17 +116,18 @@ def report_light(watchers: list[Watcher], start: float, end: float) -> None:
           + (f" ({len(light) - len(waits)} never trained)" if len(waits) < len(light) else ""))
     print(f"  per learner: epochs/s min {epochs[0]:,.0f}, median {statistics.median(epochs):,.0f};"
           f" snapshots/s min {snapshots[0]:.1f}, median {statistics.median(snapshots):.1f}")
+    return sum(snapshots)
 
 
-def watch(server: Server, watchers: list[Watcher], seconds: float) -> tuple[float, float]:
-    """Wait `seconds`; the front's CPU (cores) meanwhile. Returns the window measured."""
+def watch(server: Server, seconds: float) -> tuple[float, float, float]:
+    """Wait `seconds`; returns the window to measure in and the server's CPU (cores)."""
     begin = time.monotonic()
     cpu_before = server.cpu_seconds()
     time.sleep(seconds)
     end = time.monotonic()
-    print(f"  front: {(server.cpu_seconds() - cpu_before) / (end - begin):.2f} cores, "
-          f"memory {server.rss_mb():,.0f} MB")
-    return begin + min(5.0, seconds / 4), end
+    cores = (server.cpu_seconds() - cpu_before) / (end - begin)
+    print(f"  server process: {cores:.2f} cores, memory {server.rss_mb():,.0f} MB")
+    return begin, end, cores
 
 
 class Poller(threading.Thread):
@@ -145,25 +152,13 @@ class Poller(threading.Thread):
             time.sleep(0.1)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--learners", type=int, default=40)
-    parser.add_argument("--mnist-runs", type=int, default=4)
-    parser.add_argument("--seconds", type=float, default=40)
-    args = parser.parse_args()
-    random.seed(1)
-    mnist_runs = args.mnist_runs if MNIST.exists() else 0
-    if not mnist_runs:
-        print(f"(no {MNIST}: MNIST runs left out)")
-    extra = ["--mnist", str(MNIST)] if MNIST.exists() else []
-    print(f"{os.cpu_count()} cores on this machine; {args.learners} learners + {mnist_runs} "
-          f"MNIST conv runs (trainImages 5,000); checkpoint interval {CHECKPOINT_S:.0f} s")
-
+def one_machine(args: argparse.Namespace, extra: list[str], mnist_runs: int) -> list[float]:
+    """The room on one machine, without Ray; its MNIST runs' seconds per epoch."""
     print("one machine, without Ray:")
     local = Server(extra)
     try:
         watchers, stop = start_room(local.port, args.learners, mnist_runs)
-        window = watch(local, watchers, args.seconds)
+        *window, _ = watch(local, args.seconds)
         stop.set()
         report_light(watchers, *window)
         baseline = mnist_seconds_per_epoch(watchers, *window)
@@ -171,8 +166,28 @@ def main() -> None:
             print(f"  MNIST s/epoch while training: {', '.join(f'{s:.1f}' for s in baseline)}"
                   f" ({len(baseline)} of {mnist_runs} trained; the rest queued)")
         local.delete_all()
+        return baseline
     finally:
         local.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--learners", type=int, default=40)
+    parser.add_argument("--mnist-runs", type=int, default=4)
+    parser.add_argument("--seconds", type=float, default=40)
+    parser.add_argument("--no-baseline", action="store_true",
+                        help="skip the room on one machine (no MNIST ratio then)")
+    args = parser.parse_args()
+    random.seed(1)
+    mnist_runs = args.mnist_runs if MNIST.exists() else 0
+    if args.mnist_runs and not MNIST.exists():
+        print(f"(no {MNIST}: MNIST runs left out)")
+    extra = ["--mnist", str(MNIST)] if MNIST.exists() else []
+    print(f"{os.cpu_count()} cores on this machine; {args.learners} learners + {mnist_runs} "
+          f"MNIST conv runs (trainImages 5,000); checkpoint interval {CHECKPOINT_S:.0f} s")
+
+    baseline = [] if args.no_baseline else one_machine(args, extra, mnist_runs)
 
     from ray.cluster_utils import Cluster
 
@@ -193,12 +208,14 @@ def main() -> None:
         front.delete_all()
         print("the same room on the cluster, through the front:")
         watchers, stop = start_room(front.port, args.learners, mnist_runs)
-        window = watch(front, watchers, args.seconds)
+        *window, cores = watch(front, args.seconds)
         _, health = call(front.port, "GET", "/api/health")
         print("  runs per node: " + ", ".join(
             f"{'head' if i == 0 else f'worker {i}'} {node['runs']}"
             for i, node in enumerate(health["cluster"]["nodes"])))
-        report_light(watchers, *window)
+        events = report_light(watchers, *window)
+        print(f"  the front relayed {events:,.0f} snapshot events/s to {len(watchers)} streams "
+              f"(plus MNIST's): {cores / max(events, 1) * 1000:.2f} cores per 1,000 events/s")
         on_cluster = mnist_seconds_per_epoch(watchers, *window)
         if on_cluster:
             ratio = (f" = {statistics.median(on_cluster) / statistics.median(baseline):.2f} × "
@@ -216,28 +233,33 @@ def main() -> None:
         while time.monotonic() < deadline:
             moved = [w for w in watchers if w.moved_at is not None]
             if moved and all(w.trained_again() for w in moved) and \
-                    time.monotonic() - removed_at > 10:
+                    time.monotonic() - removed_at > 15:
                 break
             time.sleep(0.5)
         poller.stop.set()
         poller.join(timeout=30)
         stop.set()
         moved = [w for w in watchers if w.moved_at is not None]
+        queued = [w for w in watchers if w.spec.get("problem") == "mnist" and w.moved_at is None
+                  and w.first_trained is not None and w.first_trained < removed_at
+                  and any(t >= removed_at for t in w.queued_times)]
+        print(f"  runs it held: {len(moved) + len(queued)}; moved and training again: "
+              f"{len(moved)}; waiting in the queue for a free CPU (no node has room): "
+              f"{len(queued)}")
         again = [w.trained_again() for w in moved]
-        lost = [w.epochs_lost(removed_at) for w in moved]
-        light_lost = [x for w, x in zip(moved, lost, strict=True)
-                      if x is not None and w.spec.get("problem") != "mnist"]
-        heavy_lost = [x for w, x in zip(moved, lost, strict=True)
-                      if x is not None and w.spec.get("problem") == "mnist"]
-        print(f"  runs it held: {len(moved)} ({sum(w.spec.get('problem') == 'mnist' for w in moved)}"
-              " MNIST); every one trained again elsewhere after "
-              + (f"{max(t for t in again if t) - removed_at:.1f} s" if all(again) else
-                 f"— {sum(not t for t in again)} did not within 120 s"))
-        if light_lost:
-            print(f"  epochs lost per learner: max {max(light_lost):.0f} (median "
-                  f"{statistics.median(light_lost):.0f})")
-        if heavy_lost:
-            print(f"  epochs lost per MNIST run: {', '.join(f'{x:.2f}' for x in heavy_lost)}")
+        if moved:
+            print("  every moved run trained again elsewhere after "
+                  + (f"{max(t for t in again if t) - removed_at:.1f} s" if all(again) else
+                     f"— {sum(not t for t in again)} did not within 120 s"))
+        for kind, label in (("light", "learner"), ("mnist", "MNIST run")):
+            runs = [w for w in moved if (w.spec.get("problem") == "mnist") == (kind == "mnist")]
+            lost = [(w.epochs_lost(removed_at), w.rates(removed_at - 5, removed_at)[0])
+                    for w in runs]
+            lost = [(epochs, epochs / rate) for epochs, rate in lost if epochs is not None and rate]
+            if lost:
+                print(f"  lost per {label}: epochs max {max(e for e, _ in lost):,.2f}, i.e. "
+                      f"at most {max(s for _, s in lost):.2f} s of its training (checkpoint "
+                      f"interval {CHECKPOINT_S:.0f} s)")
         print(f"  front answers while it happened: {poller.answers}, 5xx: {poller.server_errors};"
               f" streams cut: {sum(1 for w in watchers if w.error)}")
         front.delete_all()

@@ -28,7 +28,8 @@ def health() -> ResponseReturnValue:
         "queued": sum(run.state == QUEUED for run in runs),
         "scheduler": {
             # The default network's trainers are compiled (start-up warm-up finished).
-            "warm": warm_up is None or not warm_up.is_alive(),
+            "warm": (warm_up is None or not warm_up.is_alive())
+                    and (placement is None or placement.warm()),
             "stacks": [{"shape": [key.num_inputs, *key.hidden_layers, 1], "runs": seats}
                        for key, seats in current_app.extensions["scheduler"].stacks()],
             "heavyRuns": {"training": heavy_training, "queued": heavy_queued,

@@ -88,8 +88,10 @@ class JobHost:
         self._context = JobContext(config, self._scheduler)
         self._jobs: dict[str, _Hosted] = {}
         self._lock = threading.Lock()
+        self._warm_up: threading.Thread | None = None
         if warm:
-            threading.Thread(target=self._warm, name="warm-up", daemon=True).start()
+            self._warm_up = threading.Thread(target=self._warm, name="warm-up", daemon=True)
+            self._warm_up.start()
 
     def _warm(self) -> None:
         """The default network's trainers compiled before the first learner lands here."""
@@ -97,6 +99,10 @@ class JobHost:
 
         _, _, job = make_job({"seed": "warm-up"}, self._context)
         self._scheduler.warm(job.architecture)  # type: ignore[attr-defined]
+
+    def warm(self) -> bool:
+        """Whether the start-up compilation is done (health's `warm`)."""
+        return self._warm_up is None or not self._warm_up.is_alive()
 
     # -- what the front calls ----------------------------------------------------------
 
@@ -138,6 +144,10 @@ class JobHost:
         hosted = self._hosted(key)
         hosted.job.publish()
         return self._reply(hosted, None, force=True)
+
+    def sync(self, key: str) -> Reply:
+        """Everything the front mirrors, now (before the job leaves this host)."""
+        return self._reply(self._hosted(key), None, force=True)
 
     def latest_weights(self, key: str) -> tuple[int, list[np.ndarray]]:
         return self._hosted(key).job.latest_weights()

@@ -194,6 +194,15 @@ class RayPlacement:
         except Exception as error:  # the host died meanwhile: nothing is left to free
             log.info("releasing %s on %s: %s", job.key, host.node_id, error)
 
+    def warm(self) -> bool:
+        """Every node's shared host has compiled the default network's trainers."""
+        with self._lock:
+            hosts = list(self._shared.values())
+        try:
+            return all(self._ray.get([h.actor.warm.remote() for h in hosts], timeout=2.0))
+        except Exception:  # still starting (TensorFlow loading), or a node just left
+            return False
+
     def health(self) -> dict[str, Any]:
         """Nodes, CPUs, GPUs and runs per node, for `GET /api/health`."""
         self._refresh_nodes()

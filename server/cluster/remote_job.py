@@ -52,7 +52,8 @@ class RemoteJob:
         self._mirror = mirror
         self._placement = placement
         self.heavy = mirror.heavy
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # the mirrored state
+        self._calling = threading.RLock()  # one call to the host at a time
         self._events: EventLog | None = None
         self._host: Host | None = None
         self._moving_from: Host | None = None  # a lost host whose run waits for a core
@@ -132,9 +133,34 @@ class RemoteJob:
         self._call("publish")
 
     def close(self) -> None:
-        host, self._host = self._host, None
+        with self._calling:
+            host, self._host = self._host, None
         if host is not None:
             self._placement.release(host, self)
+
+    def rest(self) -> None:
+        """A heavy run stopped training for now: its own actor (and the CPU it reserves)
+        goes, in the background (the run may hold its lock). Its newest state comes to the
+        front first; its next call makes the job again on a shared host, or on an actor of
+        its own once it trains. (MNIST's job keeps its weights about once a second, so a
+        rested MNIST run resumes from at most that long before.)"""
+        host = self._host
+        if host is not None and host.dedicated:
+            threading.Thread(target=self._give_back, name=f"rest-{self.key}",
+                             daemon=True).start()
+
+    def _give_back(self) -> None:
+        with self._calling:
+            host = self._host
+            if host is None or not host.dedicated:
+                return
+            try:
+                self._take(self._placement.call(host, "sync", self.key))
+            except HostLostError:
+                pass  # gone already: the mirror holds what it last reported
+            self._host = None
+            self._training = False
+        self._placement.release(host, self)
 
     # -- inside ----------------------------------------------------------------------------
 
@@ -146,6 +172,10 @@ class RemoteJob:
     def _call(self, method: str | None, *args: Any) -> Reply:
         """Call `method` on the job's host (None: only make sure it has one); on a lost
         host, make the job again on another from the mirror's state and call again."""
+        with self._calling:
+            return self._call_locked(method, *args)
+
+    def _call_locked(self, method: str | None, *args: Any) -> Reply:
         lost, self._moving_from = self._moving_from, None
         for _ in range(MAX_ATTEMPTS):
             try:

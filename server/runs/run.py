@@ -112,6 +112,12 @@ class Job(Protocol):
         """Give back what was checked out (compiled trainers)."""
         ...
 
+    def rest(self) -> None:
+        """The run gave its core back (paused, resting, ended): free what only training
+        holds (on a cluster, a heavy run's own actor and its CPU). Must not block: the
+        run may hold its lock. The next `train` takes it again."""
+        ...
+
     def history(self) -> Any:
         """Thread-safe: the metric history to save (JSON-able, bounded in size)."""
         ...
@@ -438,6 +444,7 @@ class Run:
                 if self._holds_core and self._cores is not None:
                     self._cores.release(self)  # a resting heavy run frees its core
                     self._holds_core = False
+                    self.job.rest()
                 self.resting = True
                 self._cond.wait(timeout=UNWATCHED_POLL_S)
             self.resting = False
@@ -485,6 +492,7 @@ class Run:
             if self._holds_core and self._cores is not None:
                 self._cores.release(self)
                 self._holds_core = False
+                self.job.rest()
             with self._cond:
                 ending = self._stop_requested and self._started
                 self._started = self._started and not ending
