@@ -25,7 +25,7 @@ import numpy as np
 
 from server.config import Config
 from server.problem import JobContext
-from server.runs.run import Job, Progress
+from server.runs.run import Job, Progress, lower_priority
 
 # Weights up to this size travel with every reply (a dense network: a few hundred floats);
 # larger ones (MNIST's models) at most every `SYNC_S`, as MNIST's job itself keeps them.
@@ -67,6 +67,17 @@ class CapturedEvents:
         with self._lock:
             events, self._events = self._events, []
             return events
+
+
+_THREAD = threading.local()
+
+
+def _lower_priority_once() -> None:
+    """Ray's call threads train here (a heavy run's chunks, a job's start): nice them as
+    the single-machine server nices its training threads, once per thread."""
+    if not getattr(_THREAD, "lowered", False):
+        lower_priority()
+        _THREAD.lowered = True
 
 
 @dataclass
@@ -118,6 +129,7 @@ class JobHost:
         a new run's initial weights, or a moved run's last state) and start it."""
         from server.problems import make_job
 
+        _lower_priority_once()
         _, _, job = make_job(spec, self._context)
         if state is not None:
             job.restore(*state)
@@ -131,6 +143,7 @@ class JobHost:
         return self._reply(hosted, progress, force=True)
 
     def train(self, key: str, single_step: bool) -> Reply:
+        _lower_priority_once()  # as a run's own thread on one machine: serving comes first
         hosted = self._hosted(key)
         progress = hosted.job.train(single_step=single_step)
         return self._reply(hosted, progress, force=single_step)
