@@ -37,7 +37,7 @@ from server.problems.playground.job import PlaygroundJob
 from server.problems.playground.spec import parse_playground_spec
 from server.runs.events import EventLog
 from server.serving import bind_sockets, create_server
-from tests.conftest import REPO_ROOT
+from tests.conftest import REPO_ROOT, server_mnist_path
 from tests.sse import SSEStream, call
 
 ray = pytest.importorskip("ray", reason="the cluster tests need Ray: pip install -e '.[cluster]'")
@@ -67,7 +67,7 @@ def cluster() -> Iterator[Any]:
 def front(cluster: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     """A server whose runs train on the cluster (warm-up off: the tests compile little)."""
     config = Config(data_dir=tmp_path_factory.mktemp("cluster-data"), ray_address=cluster.address,
-                    warm_up=False, heartbeat_s=1.0)
+                    warm_up=False, heartbeat_s=1.0, mnist_path=server_mnist_path())
     application = create_app(config)
     yield application
     shutdown(application)
@@ -210,6 +210,30 @@ def test_without_ray_the_server_does_not_import_it(tmp_path: Path) -> None:
                             capture_output=True, text=True, timeout=120,
                             env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
     assert json.loads(result.stdout.strip().splitlines()[-1]) == [False, True], result.stderr
+
+
+@pytest.mark.usefixtures("mnist")
+def test_a_training_mnist_run_has_an_actor_of_its_own_until_it_pauses(front: Flask,
+                                                                        front_url: str) -> None:
+    """Heavy runs train one per actor with a CPU reserved; pausing gives the actor (and its
+    CPU) back, and resuming carries on from where it was."""
+    run = call(front_url, "POST", "/api/runs", {"problem": "mnist", "preset": "conv",
+                                                "trainImages": 1000, "epochs": 200})
+    path = f"/api/runs/{run['id']}"
+    job = front.extensions["runs"].get(run["id"]).job
+    _until(lambda: job.host is not None and job.host.dedicated
+           and call(front_url, "GET", path)["epoch"] >= 2, timeout=2 * WAIT_S,
+           what="MNIST training in an actor")
+    assert call(front_url, "GET", "/api/health")["scheduler"]["heavyRuns"]["training"] == 1
+    paused = call(front_url, "PATCH", path, {"state": "paused"})
+    _until(lambda: job.host is None, timeout=30, what="the actor given back")
+    assert call(front_url, "GET", "/api/health")["cluster"]["runs"] == 0
+    call(front_url, "PATCH", path, {"state": "running"})
+    _until(lambda: call(front_url, "GET", path)["epoch"] > paused["epoch"] + 1,
+           timeout=2 * WAIT_S, what="training again")
+    assert job.host is not None and job.host.dedicated
+    events = front.extensions["runs"].get(run["id"]).events
+    assert {"metrics", "panels"} <= {e.kind for e in events.since(0)}
 
 
 def test_losing_a_node_moves_its_runs_and_keeps_their_epochs(cluster: Any, front: Flask,
