@@ -19,8 +19,9 @@ def health() -> ResponseReturnValue:
     heavy_training, heavy_queued = registry.cores.positions()
     placement = current_app.extensions.get("placement")
     cluster = {"cluster": placement.health()} if placement is not None else {}
+    healthy = store.healthy and cluster.get("cluster", {}).get("ok", True)
     return jsonify({
-        "status": "ok" if store.healthy else "degraded",
+        "status": "ok" if healthy else "degraded",
         "store": {"path": str(store.path), "ok": store.healthy, "error": store.error,
                   "notice": store.notice},
         "runs": len(runs),  # in memory; the store may hold more

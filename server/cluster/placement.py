@@ -158,12 +158,15 @@ class RayPlacement:
         ray = self._ray
         try:
             return ray.get(getattr(host.actor, method).remote(*args))
-        except ray.exceptions.RayActorError as error:
-            raise HostLostError(host, str(error).splitlines()[0]) from None
+        except (ray.exceptions.RayActorError, ray.exceptions.ActorUnschedulableError) as error:
+            raise HostLostError(host, (str(error).splitlines() or ["lost"])[0]) from None
         except ray.exceptions.RayTaskError as error:
-            if isinstance(error.cause, JobMissingError):
-                raise HostLostError(host, str(error.cause)) from None
-            raise error.cause from error
+            cause = getattr(error, "cause", None)
+            if isinstance(cause, JobMissingError):
+                raise HostLostError(host, str(cause)) from None
+            if isinstance(cause, Exception):  # the job's own error, as on one machine
+                raise cause from None
+            raise
 
     def lost(self, host: Host) -> None:
         """Forget a dead host; runs it held are made again elsewhere by their jobs."""
@@ -204,8 +207,13 @@ class RayPlacement:
             return False
 
     def health(self) -> dict[str, Any]:
-        """Nodes, CPUs, GPUs and runs per node, for `GET /api/health`."""
-        self._refresh_nodes()
+        """Nodes, CPUs, GPUs and runs per node, for `GET /api/health`; what went wrong
+        instead when the cluster does not answer (its head is gone)."""
+        try:
+            self._refresh_nodes()
+        except Exception as error:
+            return {"address": self.address, "ok": False,
+                    "error": f"the cluster does not answer: {error}"[:300]}
         with self._lock:
             runs: dict[str, int] = {}
             for host in [*self._shared.values(), *self._dedicated]:
@@ -213,7 +221,7 @@ class RayPlacement:
             nodes = [{"id": n["NodeID"], "address": n["NodeManagerAddress"],
                       "cpus": n["Resources"].get("CPU", 0), "gpus": n["Resources"].get("GPU", 0),
                       "runs": runs.get(n["NodeID"], 0)} for n in self._nodes]
-        return {"address": self.address, "nodes": nodes,
+        return {"address": self.address, "ok": True, "nodes": nodes,
                 "cpus": sum(n["cpus"] for n in nodes), "gpus": sum(n["gpus"] for n in nodes),
                 "runs": sum(runs.values())}
 
