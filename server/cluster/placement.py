@@ -141,14 +141,15 @@ class RayPlacement:
         the node with the fewest runs."""
         if dedicated:
             host = self._new_dedicated()
-        else:
-            self._refresh_nodes()
             with self._lock:
-                candidates = list(self._shared.values())
-                if not candidates:
-                    raise RuntimeError("no live node of the cluster can take runs")
-                host = min(candidates, key=lambda h: len(h.jobs))
-        with self._lock:
+                host.jobs.add(job.key)
+            return host
+        self._refresh_nodes()
+        with self._lock:  # chosen and counted at once: runs starting together spread
+            candidates = list(self._shared.values())
+            if not candidates:
+                raise RuntimeError("no live node of the cluster can take runs")
+            host = min(candidates, key=lambda h: len(h.jobs))
             host.jobs.add(job.key)
         return host
 
