@@ -44,7 +44,7 @@ ray = pytest.importorskip("ray", reason="the cluster tests need Ray: pip install
 cluster_utils = pytest.importorskip("ray.cluster_utils")
 
 SPEC = {"seed": "cluster-test", "dataset": "circle", "networkShape": [4, 2]}
-WAIT_S = 120.0  # the first call to a node waits for TensorFlow to load there
+WAIT_S = 180.0  # the first call to a node waits for TensorFlow to load there
 
 
 def _free_port() -> int:
@@ -127,6 +127,8 @@ def test_a_run_on_the_cluster_trains_and_exports_exactly_as_here(
     here.restore(0, initial, {}, [])
     local_events = EventLog()
     here.start(local_events)
+    # Its first snapshot comes from the node (TensorFlow loaded there) before any step.
+    _until(lambda: remote.events.latest("snapshot") is not None, what="the node's first snapshot")
     try:
         for _ in range(5):
             call(front_url, "POST", f"/api/runs/{run['id']}/step")
