@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from server.api.guard import allowed_host_name
+from server.cluster import ClusterUnavailableError
 from server.config import HARD_MAX_HIDDEN_LAYERS, HARD_MAX_NEURONS, Config, default_data_dir
 from server.data_dir_lock import DataDirInUseError, check_data_dir_free
 from server.terminal import NativeChatterFilter, start_lines
@@ -46,6 +47,11 @@ def _parser() -> argparse.ArgumentParser:
                        help="open event streams at once; past it, 429")
     serve.add_argument("--threads", type=int, default=0,
                        help="server threads (default: max streams + 32)")
+    serve.add_argument("--ray", default=os.environ.get("TF_PLAYGROUND_RAY") or None,
+                       metavar="ADDRESS",
+                       help="train on the Ray cluster at ADDRESS (HOST:PORT, or auto: the one "
+                            "this machine runs); this server becomes its front (default "
+                            "$TF_PLAYGROUND_RAY; none: train here)")
     serve.add_argument("--allowed-host", action="append", default=[], metavar="NAME",
                        type=_allowed_host,
                        help="a host name the server answers to besides localhost, its loopback "
@@ -74,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
             mnist_path=args.mnist,
             bind_host=args.host,
             allowed_hosts=tuple(args.allowed_host),
+            ray_address=args.ray,
         )
         config.data_dir.mkdir(parents=True, exist_ok=True)
     except (ValueError, OSError) as error:
@@ -95,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         from server.app import create_app
 
         app = create_app(config)
-    except DataDirInUseError as error:
+    except (DataDirInUseError, ClusterUnavailableError) as error:
         print(f"tf-playground: {error}", file=sys.stderr)
         return 1
     server = create_server(app, config, sockets)

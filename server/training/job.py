@@ -80,6 +80,9 @@ class TrainingJob(Generic[TrainerT]):
             self._release(self._trainer)
             self._trainer = None
 
+    def rest(self) -> None:
+        """On one machine a resting job holds nothing that only training needs."""
+
     def _release(self, trainer: TrainerT) -> None:
         """A trainer built for this job alone is simply dropped."""
 
