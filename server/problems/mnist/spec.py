@@ -8,23 +8,19 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
+from server.classifier.layers import check_shapes, check_size, parse_layers
 from server.problems.mnist.choices import (
     ACTIVATIONS,
     BATCH_SIZE,
     DECAY_STEPS,
     EPOCHS,
     INITS,
-    LAYER_LIMITS,
     LEARNING_RATE,
-    MAX_BATCH_ACTIVATIONS,
-    MAX_LAYERS,
-    MAX_PARAMETERS,
     SEED,
     SHIFT,
     TRAIN_IMAGES,
 )
 from server.problems.mnist.models import PRESETS
-from server.problems.mnist.size import model_size
 from server.training.optimizers import OPTIMIZER_KEYS
 from server.values import SpecError, choice, number
 
@@ -67,58 +63,6 @@ class MnistSpec:
         }
 
 
-def _layer(index: int, entry: Any) -> dict[str, Any]:
-    field = f"layers[{index}]"
-    if not isinstance(entry, dict) or not isinstance(entry.get("type"), str) or (
-            entry["type"] not in LAYER_LIMITS):
-        raise SpecError(field, f"must be an object with type one of {', '.join(LAYER_LIMITS)}")
-    kind = entry["type"]
-    allowed = {"type", "activation", *LAYER_LIMITS[kind]}
-    for key in entry:
-        if key not in allowed:
-            raise SpecError(f"{field}.{key}", f"unknown field for a {kind} layer")
-    out: dict[str, Any] = {"type": kind}
-    for key, limit in LAYER_LIMITS[kind].items():
-        out[key] = limit.check(f"{field}.{key}", entry.get(key))
-    if "activation" in entry:
-        if kind not in ("dense", "conv") or entry["activation"] not in ACTIVATIONS:
-            raise SpecError(f"{field}.activation",
-                            f"dense and conv layers take one of {', '.join(ACTIVATIONS)}")
-        out["activation"] = entry["activation"]
-    return out
-
-
-def _check_shapes(layers: list[Mapping[str, Any]]) -> None:
-    """Convolutions and pooling need an image: none after a dense layer, none below 1×1."""
-    size, image = 28, True
-    for i, layer in enumerate(layers):
-        if layer["type"] == "dense":
-            image = False
-        elif layer["type"] in ("conv", "maxpool"):
-            if not image:
-                raise SpecError(f"layers[{i}]",
-                                f"a {layer['type']} layer cannot follow a dense one")
-            size = -(-size // layer["stride"]) if layer["type"] == "conv" else size // layer["size"]
-            if size < 1:
-                raise SpecError(f"layers[{i}]", "the image has shrunk below 1×1 pixel")
-        elif layer["type"] == "batchnorm" and (i == 0 or layers[i - 1]["type"] == "batchnorm"):
-            raise SpecError(f"layers[{i}]", "batch normalisation follows a dense or conv layer")
-
-
-def _check_size(layers: list[Mapping[str, Any]], batch_size: int) -> None:
-    """Refuse a model too big for the server before anything is built."""
-    size = model_size(layers)
-    if size.parameters > MAX_PARAMETERS:
-        raise SpecError("layers", f"the model would have {size.parameters:,} weights; "
-                                  f"the most this server allows is {MAX_PARAMETERS:,}")
-    activations = size.activations_per_example * batch_size
-    if activations > MAX_BATCH_ACTIVATIONS:
-        raise SpecError("layers", f"a batch of {batch_size} would need {activations:,} "
-                                  f"activations; the most this server allows is "
-                                  f"{MAX_BATCH_ACTIVATIONS:,} (fewer filters or a smaller "
-                                  "batch)")
-
-
 def parse_mnist_spec(raw: dict[str, Any]) -> MnistSpec:
     """A full MNIST spec: the preset's values with the request's overrides on top."""
     for key in raw:
@@ -128,10 +72,8 @@ def parse_mnist_spec(raw: dict[str, Any]) -> MnistSpec:
     preset = copy.deepcopy(PRESETS[preset_name])
     layers = preset["layers"]
     if "layers" in raw:
-        if not isinstance(raw["layers"], list) or len(raw["layers"]) > MAX_LAYERS:
-            raise SpecError("layers", f"must be a list of at most {MAX_LAYERS} layers")
-        layers = [_layer(i, entry) for i, entry in enumerate(raw["layers"])]
-    _check_shapes(layers)
+        layers = parse_layers(raw["layers"])
+    check_shapes(layers)
     learning_rate = (LEARNING_RATE.check("learningRate", raw["learningRate"])
                      if "learningRate" in raw else preset["learningRate"])
     decay = raw.get("learningRateDecay", preset["learningRateDecay"])
@@ -147,7 +89,7 @@ def parse_mnist_spec(raw: dict[str, Any]) -> MnistSpec:
                                       raw.get("trainImages", TRAIN_IMAGES.default))
     if batch_size > train_images:
         raise SpecError("batchSize", "must not exceed the number of training images")
-    _check_size(layers, batch_size)
+    check_size(layers, batch_size)
     return MnistSpec(
         preset=preset_name,
         layers=tuple(MappingProxyType(dict(layer)) for layer in layers),
