@@ -15,13 +15,15 @@ from server.classifier.layers import (  # noqa: F401  (the lab's catalogue publi
     MAX_LAYERS,
     MAX_PARAMETERS,
 )
+from server.classifier.spec import (  # noqa: F401  (shared by every image classifier)
+    BATCH_SIZE,
+    DECAY_STEPS,
+    EPOCHS,
+    LEARNING_RATE,
+    SEED,
+)
 from server.datasets.mnist import TRAIN_SIZE
 from server.values import Limit
 
-LEARNING_RATE = Limit(1e-6, 10.0)
-DECAY_STEPS = Limit(1, 1_000_000, whole=True)
-BATCH_SIZE = Limit(1, 1000, whole=True)
-EPOCHS = Limit(1, 200, whole=True)
 TRAIN_IMAGES = Limit(100, TRAIN_SIZE, whole=True, default=TRAIN_SIZE)
 SHIFT = Limit(0, 4, whole=True)  # pixels: beyond that a digit's strokes leave the 28×28 field
-SEED = Limit(0, 2**31 - 1, whole=True, default=0)
