@@ -47,6 +47,7 @@ FORMATS = ("JPEG", "PNG")
 CONTENT_TYPES = ("image/jpeg", "image/png", "application/octet-stream")
 MAX_NAME = 200
 ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{16}")
+_TOO_LARGE = f"the most is {MAX_PIXELS:,} pixels and {MAX_SIDE:,} on a side"
 # Decoding takes a core and up to MAX_PIXELS × 4 bytes: two at a time at most.
 _decoding = threading.BoundedSemaphore(2)
 
@@ -90,16 +91,17 @@ def decode_photo(data: bytes, name: str) -> np.ndarray:
             image = Image.open(io.BytesIO(data), formats=FORMATS)
         except UnidentifiedImageError:
             raise PhotoRejectedError(name, "not a JPEG or PNG image") from None
-        except (OSError, SyntaxError, ValueError, struct.error, Image.DecompressionBombError,
-                Image.DecompressionBombWarning) as error:
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            # Pillow's own guard, from the header: far past ours.
+            raise PhotoRejectedError(name, f"too large: {_TOO_LARGE}") from None
+        except (OSError, SyntaxError, ValueError, struct.error) as error:
             raise PhotoRejectedError(name, f"cannot be read as an image ({error})") from None
         width, height = image.size
         if width < 1 or height < 1:
             raise PhotoRejectedError(name, "the image has no pixels")
         if width * height > MAX_PIXELS or max(width, height) > MAX_SIDE:
-            raise PhotoRejectedError(
-                name, f"{width:,} × {height:,} pixels is too large; the most is "
-                      f"{MAX_PIXELS:,} pixels and {MAX_SIDE:,} on a side")
+            raise PhotoRejectedError(name, f"too large: {width:,} × {height:,} pixels; "
+                                           f"{_TOO_LARGE}")
         try:
             if image.format == "JPEG":  # decode at a reduced scale: less memory and time
                 image.draft("RGB", (STORED_SIDE * 2, STORED_SIDE * 2))
