@@ -395,6 +395,7 @@ def test_the_exported_talk_network_predicts_in_node_as_in_keras(client: FlaskCli
         "up", "right", "down", "left"]
     assert metadata["preprocessing"]["crop"] == "centre square"
     assert "pixel values / 255" in metadata["input"] and metadata["problem"] == "orientation"
+    assert "tf.tensor4d(pixels, [1, 32, 32, 3])" in metadata["snippet"]
     job = app.extensions["runs"].get(run["id"]).job
     model = job.build_export_model()
     rng = np.random.default_rng(4)
@@ -409,3 +410,21 @@ def test_the_exported_talk_network_predicts_in_node_as_in_keras(client: FlaskCli
     expected = model(images, training=False).numpy()
     assert np.max(np.abs(_predict_in_node(tmp_path, images) - expected)) <= 1e-5
     assert not np.allclose(expected, 0.25, atol=1e-3)  # not a trivially uniform answer
+
+
+def test_a_disk_that_cannot_take_the_photo_is_a_507_naming_it(
+        client: FlaskClient, app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    set_id = _new_set(client)
+    photo = _png(40, 40)
+
+    def full_disk(*args: Any, **kwargs: Any) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Image.Image, "save", full_disk)
+    response = _send(client, set_id, "a.png", photo)
+    assert response.status_code == 507 and response.get_json()["field"] == "upload"
+    assert "No space left" in response.get_json()["error"]
+    monkeypatch.undo()
+    assert client.get(f"{UPLOADS}/{set_id}").get_json()["photos"] == []
+    folder = Path(app.config["PLAYGROUND"].data_dir) / "uploads" / set_id
+    assert sorted(p.name for p in folder.iterdir()) == ["manifest.json"]

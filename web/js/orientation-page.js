@@ -100,25 +100,14 @@ function dataChanged() {
     input: data.input, presets: presetsFor(side, data.info), trainImagesLimit: data.info.trainImages,
     trainImages: data.info.defaults.trainImages,
   });
-  showSnippet(side, channels);
   clearError();
-}
-
-function showSnippet(side, channels) {
-  $("snippet").textContent = `import * as tf from "@tensorflow/tfjs";
-
-const model = await tf.loadLayersModel("model.json");
-// pixels: the centred square of the photo at ${side}×${side}, ${channels === 3 ? "RGB" : "grey"}, values / 255
-const [up, right, down, left] = tf.tidy(() =>
-  model.predict(tf.tensor4d(pixels, [1, ${side}, ${side}, ${channels}])).dataSync());
-// The largest says where the photo's top points: turn it back by that many
-// quarter turns counter-clockwise (right → turn left once).`;
 }
 
 // -- runs -------------------------------------------------------------------------------------
 
 function showRun(run) {
   $("code").textContent = run.setup.code;
+  $("snippet").textContent = run.setup.snippet;
   const reported = run.setup.preset === "talk" || run.spec.preset === "talk"
     ? { value: page.catalog.reported.accuracy, label: "the talk: 83% on new COCO photos" } : null;
   page.progress.reset(run, reported);

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 import numpy as np
 
@@ -99,21 +101,24 @@ def uploaded_data(photos: list[Photo], spec: OrientationSpec) -> OrientationData
                        large_test_crops=UPLOAD_TEST_CROPS)
 
 
-class DataCache:
+T = TypeVar("T")
+
+
+class DataCache(Generic[T]):
     """The newest few data sets made, by key: a learner's restarts with other layers or
     rates reuse the crops (seconds to cut) instead of cutting them again."""
 
     def __init__(self, size: int = 2) -> None:
         self._size = size
-        self._items: OrderedDict[object, object] = OrderedDict()
+        self._items: OrderedDict[Hashable, T] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: object, make: object) -> object:
+    def get(self, key: Hashable, make: Callable[[], T]) -> T:
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)
                 return self._items[key]
-        value = make()  # type: ignore[operator]
+        value = make()
         with self._lock:
             self._items[key] = value
             while len(self._items) > self._size:

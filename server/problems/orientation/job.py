@@ -62,6 +62,23 @@ def preprocessing(spec: OrientationSpec) -> dict[str, Any]:
             "channels": "grey" if spec.channels == 1 else "RGB", "description": how}
 
 
+def snippet(spec: OrientationSpec) -> str:
+    """JavaScript that reads an image with the exported model and says which way is up."""
+    side, channels = spec.image_size, spec.channels
+    prepare = ("the centred square of the photo, drawn on a canvas at "
+               f"{side}×{side}" if spec.dataset != "digits"
+               else f"a {side}×{side} digit, white on black")
+    return (
+        'import * as tf from "@tensorflow/tfjs";\n\n'
+        'const model = await tf.loadLayersModel("model.json");\n'
+        f"// pixels: {prepare}, {'RGB' if channels == 3 else 'grey'}, values / 255\n"
+        "const [up, right, down, left] = tf.tidy(() =>\n"
+        f"  model.predict(tf.tensor4d(pixels, [1, {side}, {side}, {channels}])).dataSync());\n"
+        "// The largest says where the image's top points; turn it back by that many\n"
+        "// quarter turns counter-clockwise to make it upright.\n"
+    )
+
+
 def _gallery(x: np.ndarray, y: np.ndarray, result: Evaluation, picked: np.ndarray
              ) -> dict[str, Any]:
     return {"pixels": base64.b64encode(np.ascontiguousarray(x[picked], np.uint8)).decode(),
@@ -96,7 +113,8 @@ class OrientationJob(ClassifierJob):
                 "testImages": len(data.x_test) // 4, "testExamples": len(data.y_test),
                 "trainPhotos": list(data.train_names), "testPhotos": (
                     list(data.test_names) if spec.dataset != "digits" else []),
-                "source": data.source, "preprocessing": preprocessing(spec)}
+                "source": data.source, "preprocessing": preprocessing(spec),
+                "snippet": snippet(spec)}
 
     def _evaluation_extra(self, result: Evaluation) -> dict[str, Any]:
         y, predicted, group = self.y_test, result.predictions, self.data.test_group
@@ -137,5 +155,6 @@ class OrientationJob(ClassifierJob):
                      "trainImages": len(self.data.x_train),
                      "testImages": len(self.data.x_test) // 4},
             "code": self.code,
+            "snippet": snippet(spec),
             **self.metrics(),
         }

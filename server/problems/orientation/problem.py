@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from flask import Blueprint
 
 from server.classifier.layers import MAX_BATCH_ACTIVATIONS, MAX_PARAMETERS, layer_catalog
@@ -17,6 +18,7 @@ from server.problem import JobContext, Problem, only_state
 from server.problems.orientation import choices
 from server.problems.orientation.data import (
     DataCache,
+    OrientationData,
     digits_data,
     sample_photos_data,
     turned_test_digits,
@@ -39,8 +41,8 @@ class OrientationProblem(Problem):
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._mnist: dict[Path | None, MnistSource] = {}
-        self._turned_digits = DataCache(size=1)
-        self._photos = DataCache(size=2)
+        self._turned_digits: DataCache[tuple[np.ndarray, ...]] = DataCache(size=1)
+        self._photos: DataCache[OrientationData] = DataCache(size=2)
         self._uploads: dict[Path, UploadStore] = {}
 
     def uploads(self, config: Config) -> UploadStore:
@@ -66,10 +68,10 @@ class OrientationProblem(Problem):
                 raise SpecError("dataset", str(error)) from error
             test = self._turned_digits.get(config.mnist_path,
                                            lambda: turned_test_digits(mnist))
-            data = digits_data(mnist, spec, test)  # type: ignore[arg-type]
+            data = digits_data(mnist, spec, test)
         elif spec.dataset == "photos":
             key = (spec.image_size, spec.train_images, spec.seed)
-            data = self._photos.get(key, lambda: sample_photos_data(spec))  # type: ignore[assignment]
+            data = self._photos.get(key, lambda: sample_photos_data(spec))
         else:
             try:
                 photos = self.uploads(config).photos(spec.upload or "")
@@ -80,7 +82,7 @@ class OrientationProblem(Problem):
                                           f"training needs at least {MIN_PHOTOS} (one is "
                                           "kept apart to test on)")
             data = uploaded_data(photos, spec)
-        return OrientationJob(spec, data)  # type: ignore[arg-type]
+        return OrientationJob(spec, data)
 
     def run_deleted(self, spec: dict[str, Any], config: Config,
                     other_specs: Callable[[], Iterable[dict[str, Any]]]) -> None:

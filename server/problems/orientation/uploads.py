@@ -183,8 +183,11 @@ class UploadStore:
                 raise UploadSetError(429, f"{MAX_SETS} upload sets are kept, the most this "
                                           "server allows; delete one (or its runs)")
             upload = UploadSet(secrets.token_urlsafe(12), time.time(), [], [])
-            self._folder(upload.id).mkdir(parents=True)
-            self._write(upload)
+            try:
+                self._folder(upload.id).mkdir(parents=True)
+                self._write(upload)
+            except OSError as error:
+                raise UploadSetError(507, f"the server cannot store photos ({error})") from None
             return upload
 
     def get(self, set_id: str) -> UploadSet:
@@ -214,17 +217,25 @@ class UploadStore:
             if error is not None:
                 upload.rejected = [*upload.rejected, {"name": name, "error": error.reason}]
                 upload.rejected = upload.rejected[-MAX_PHOTOS:]
-                self._write(upload)
+                try:
+                    self._write(upload)
+                except OSError:
+                    pass  # the file is refused either way; its note is lost
                 raise error
             file = f"{len(upload.photos):04d}-{secrets.token_hex(3)}.jpg"
             folder = self._folder(set_id)
             temporary = folder / f".{file}"
-            Image.fromarray(pixels).save(temporary, "JPEG", quality=92)
-            os.replace(temporary, folder / file)
             photo = {"name": name, "width": int(pixels.shape[1]),
                      "height": int(pixels.shape[0]), "file": file}
-            upload.photos = [*upload.photos, photo]
-            self._write(upload)
+            try:
+                Image.fromarray(pixels).save(temporary, "JPEG", quality=92)
+                os.replace(temporary, folder / file)
+                upload.photos = [*upload.photos, photo]
+                self._write(upload)
+            except OSError as error:  # a full or read-only disk: the photo is not kept
+                temporary.unlink(missing_ok=True)
+                raise UploadSetError(507, f"the server cannot store the photo ({error})"
+                                     ) from None
             return {**{k: photo[k] for k in ("name", "width", "height")},
                     "photos": len(upload.photos)}
 
