@@ -25,7 +25,6 @@ from server.classifier.models import (
 )
 from server.classifier.panels import (
     confusion_matrix,
-    digit_strip,
     downsample,
     percentile_band,
     weight_maps,
@@ -100,13 +99,12 @@ class ClassifierJob(TrainingJob[ImageTrainer]):
 
     def _evaluation_extra(self, result: Evaluation) -> dict[str, Any]:
         """Fields a full evaluation's event carries besides accuracy, loss and confusion."""
-        return {"digits": digit_strip(self.x_test, self.y_test, result.predictions)}
+        return {}
 
     def _batch_panel(self) -> dict[str, Any] | None:
-        """The last training batch as the panels show it (None: not shown)."""
-        if self._last_batch is None:
-            return None
-        return digit_strip(*self._last_batch)
+        """The last training batch (images, labels, predictions) as the panels show it
+        (None: not shown)."""
+        return None
 
     # -- read from request threads -----------------------------------------------------
 

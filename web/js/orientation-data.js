@@ -182,9 +182,11 @@ export class DataPicker {
     this.onChange();
   }
 
-  /** The run that trained on the photos was deleted with them: start afresh. */
-  forgetIfGone(runDeletedUpload) {
-    if (this.upload && this.upload.id === runDeletedUpload) this.upload = null;
+  /** The server no longer has the set (it went with the last run trained on it). */
+  forgetSet() {
+    this.upload = null;
+    this.kept = 0;
+    this.showUploads();
   }
 
   showUploads() {

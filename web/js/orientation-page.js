@@ -63,6 +63,9 @@ function showError(prefix, error) {
   $("error").textContent = prefix ? `${prefix}: ${text}` : text;
   $("error").hidden = false;
   if (error instanceof ApiError) page.editor?.markInvalid(error.field);
+  if (error instanceof ApiError && error.field === "upload" && /no upload set/.test(error.message)) {
+    page.data?.forgetSet(); // gone with its last run: the next drop starts a new set
+  }
 }
 
 function clearError() {

@@ -11,6 +11,8 @@ from typing import Any
 
 from server.classifier.job import ClassifierJob
 from server.classifier.models import BuiltModel
+from server.classifier.panels import digit_strip
+from server.classifier.trainer import Evaluation
 from server.datasets.mnist import Mnist
 from server.problems.mnist.models import build_model
 from server.problems.mnist.spec import MnistSpec
@@ -34,6 +36,16 @@ class MnistJob(ClassifierJob):
 
     def _build_model(self, *, for_export: bool = False) -> BuiltModel:
         return build_model(self.spec, for_export=for_export)
+
+    def _evaluation_extra(self, result: Evaluation) -> dict[str, Any]:
+        """The test digits, mistakes first (panel 6)."""
+        return {"digits": digit_strip(self.x_test, self.y_test, result.predictions)}
+
+    def _batch_panel(self) -> dict[str, Any] | None:
+        """The last training batch as the model saw it, mistakes first (panel 1)."""
+        if self._last_batch is None:
+            return None
+        return digit_strip(*self._last_batch)
 
     def export_metadata(self) -> dict[str, Any]:
         metadata = {

@@ -101,9 +101,6 @@ class OrientationJob(ClassifierJob):
     def _build_model(self, *, for_export: bool = False) -> BuiltModel:
         return build_orientation_model(self.spec, for_export=for_export)
 
-    def _batch_panel(self) -> dict[str, Any] | None:
-        return None  # the page shows the test galleries instead
-
     def describe(self) -> dict[str, Any]:
         data, spec = self.data, self.spec
         return {**super().describe(),

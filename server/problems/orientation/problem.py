@@ -76,7 +76,7 @@ class OrientationProblem(Problem):
             try:
                 photos = self.uploads(config).photos(spec.upload or "")
             except UploadSetError as error:
-                raise SpecError("upload", error.reason) from error
+                raise SpecError("upload", f"{error.reason}; drop the photos again") from error
             if len(photos) < MIN_PHOTOS:
                 raise SpecError("upload", f"the upload set has {len(photos)} photo(s); "
                                           f"training needs at least {MIN_PHOTOS} (one is "
