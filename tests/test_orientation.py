@@ -428,3 +428,31 @@ def test_a_disk_that_cannot_take_the_photo_is_a_507_naming_it(
     assert client.get(f"{UPLOADS}/{set_id}").get_json()["photos"] == []
     folder = Path(app.config["PLAYGROUND"].data_dir) / "uploads" / set_id
     assert sorted(p.name for p in folder.iterdir()) == ["manifest.json"]
+
+
+def test_an_uploaded_run_comes_back_after_a_restart_with_its_photos(tmp_path: Path) -> None:
+    from server.app import create_app, shutdown
+    from server.config import Config
+
+    first = create_app(Config(data_dir=tmp_path, warm_up=False))
+    client = first.test_client()
+    set_id = _new_set(client)
+    for i in range(3):
+        _send(client, set_id, f"p{i}.png", _png(100, 80, seed=i))
+    spec = {"problem": "orientation", "dataset": "uploaded", "upload": set_id,
+            "preset": "small", "imageSize": 32, "trainImages": 100}
+    run = client.post("/api/runs?state=paused", json=spec).get_json()
+    other = client.post("/api/runs?state=paused", json=spec).get_json()
+    shutdown(first)
+    second = create_app(Config(data_dir=tmp_path, warm_up=False))
+    try:
+        client = second.test_client()
+        # Deleted while only in the store: the set stays, the run still there names it.
+        assert client.delete(f"/api/runs/{other['id']}").status_code == 204
+        assert client.get(f"{UPLOADS}/{set_id}").get_json()["inUse"] is True
+        back = client.get(f"/api/runs/{run['id']}").get_json()
+        assert back["setup"]["trainPhotos"] == run["setup"]["trainPhotos"]
+        assert client.delete(f"/api/runs/{run['id']}").status_code == 204
+        assert client.get(f"{UPLOADS}/{set_id}").status_code == 404
+    finally:
+        shutdown(second)
