@@ -36,7 +36,7 @@ from waitress.server import create_server  # noqa: E402
 
 from server.app import create_app, shutdown  # noqa: E402
 from server.config import Config  # noqa: E402
-from server.problems.mnist.data import load_mnist  # noqa: E402
+from server.datasets.mnist import load_mnist  # noqa: E402
 from server.problems.mnist.models import PRESETS, build_model, build_optimizer  # noqa: E402
 from server.problems.mnist.spec import parse_mnist_spec  # noqa: E402
 from tests.sse import SSEStream, call  # noqa: E402

@@ -15,7 +15,7 @@ from server.api.guard import register_request_guard
 from server.config import MAX_BODY_BYTES, Config
 from server.data_dir_lock import LOCKING_SUPPORTED, DataDirLock
 from server.problem import JobContext
-from server.problems import make_job
+from server.problems import PROBLEMS, make_job
 from server.runs.events import StreamSlots
 from server.runs.exports import ExportFolder
 from server.runs.models import RunModels
@@ -96,6 +96,10 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_blueprint(catalog_api.bp)
     app.register_blueprint(health_api.bp)
     app.register_blueprint(runs_api.bp)
+    for problem in PROBLEMS.values():  # a problem's own endpoints (uploads), before the pages
+        blueprint = problem.blueprint()
+        if blueprint is not None:
+            app.register_blueprint(blueprint)
     app.register_blueprint(pages.bp)
 
     @app.after_request

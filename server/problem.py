@@ -9,6 +9,7 @@ methods, so the rest of the server never asks which problem a run is.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -18,6 +19,8 @@ from server.training.scheduler import Scheduler
 from server.values import SpecError
 
 if TYPE_CHECKING:
+    from flask import Blueprint
+
     from server.cluster.placement import RayPlacement
 
 
@@ -65,6 +68,17 @@ class Problem(ABC):
     @abstractmethod
     def catalog(self, config: Config) -> dict[str, Any]:
         """This problem's part of `GET /api/catalog`: its choices, limits and defaults."""
+
+    def blueprint(self) -> Blueprint | None:
+        """Endpoints of its own beyond the run API (uploads), under `/api/<key>/`; the app
+        registers them with the rest. None: it has none."""
+        return None
+
+    def run_deleted(self, spec: dict[str, Any], config: Config,
+                    other_specs: Callable[[], Iterable[dict[str, Any]]]) -> None:
+        """A run of this problem was deleted: let go of what only it used (its uploaded
+        photos). `other_specs` lists every remaining run's spec, when it is needed."""
+        return None
 
     def describe(self) -> dict[str, Any]:
         """The catalogue's line for this problem in `problems`."""

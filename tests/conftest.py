@@ -24,7 +24,7 @@ from flask.testing import FlaskClient
 
 from server.app import create_app, shutdown
 from server.config import Config
-from server.problems.mnist.data import ENV_VAR, Mnist, MnistSource, MnistUnavailableError
+from server.datasets.mnist import ENV_VAR, Mnist, MnistSource, MnistUnavailableError
 from server.serving import bind_sockets, create_server
 
 REPO_ROOT = Path(__file__).resolve().parent.parent

@@ -39,7 +39,8 @@ def _get(client: FlaskClient, run_id: str) -> dict[str, Any]:
 def test_catalog_publishes_choices_limits_and_the_playground_defaults(client: FlaskClient) -> None:
     document = client.get("/api/catalog").get_json()
     assert [(p["key"], p["page"]) for p in document["problems"]] == [
-        ("playground", "/"), ("fitting", "/fitting.html"), ("mnist", "/mnist.html")]
+        ("playground", "/"), ("fitting", "/fitting.html"), ("mnist", "/mnist.html"),
+        ("orientation", "/orientation.html")]
     catalog = document["playground"]
     assert [p["key"] for p in catalog["problemTypes"]] == ["classification", "regression"]
     assert [d["key"] for d in catalog["datasets"]["classification"]] == [

@@ -18,10 +18,10 @@ from flask.testing import FlaskClient
 from keras import layers
 
 from exporter.tfjs import write_tfjs
-from server.problems.mnist.data import ENV_VAR, MnistUnavailableError, load_mnist
+from server.classifier.trainer import ImageTrainer
+from server.datasets.mnist import ENV_VAR, MnistUnavailableError, load_mnist
 from server.problems.mnist.models import PRESETS, DecayToFloor, build_model, build_optimizer
 from server.problems.mnist.spec import parse_mnist_spec
-from server.problems.mnist.trainer import MnistTrainer
 from tests.conftest import REPO_ROOT, Mnist
 
 
@@ -192,7 +192,7 @@ def test_the_training_panel_gets_the_batch_as_the_model_saw_it(shift: int, mnist
     digits); without, it is the training images themselves."""
     spec = parse_mnist_spec({"preset": "conv", "shift": shift, "trainImages": 1000, "seed": 1})
     x, y = mnist.x_train[:1000], mnist.y_train[:1000]
-    trainer = MnistTrainer(build_model(spec).model, build_optimizer(spec), x, y, 100)
+    trainer = ImageTrainer(build_model(spec).model, build_optimizer(spec), x, y, 100)
     result = trainer.train(np.arange(1000), 0, 3)
     assert result.batch_indices.tolist() == list(range(200, 300))
     assert result.batch_images.shape == (100, 28, 28) and result.batch_images.dtype == np.uint8

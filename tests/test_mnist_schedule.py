@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from server.problems.mnist.job import EVAL_BUDGET as BUDGET
-from server.problems.mnist.schedule import SAMPLE_EVERY_S, EvaluationSchedule
+from server.classifier.job import EVAL_BUDGET as BUDGET
+from server.classifier.schedule import SAMPLE_EVERY_S, EvaluationSchedule
 
 
 def _schedule(budget: float = BUDGET, steps_per_epoch: int = 550) -> EvaluationSchedule:

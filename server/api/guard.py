@@ -13,14 +13,18 @@ attacker's host name (resolved to 127.0.0.1 a moment later) even reads the answe
 - **A body** must be JSON and say so (`Content-Type: application/json`), which a form cannot
   send and a cross-site script cannot send without a CORS preflight this server never
   grants. Otherwise 415. One over the size limit is refused from its Content-Length, 413,
-  before a byte of it is read.
+  before a byte of it is read. A view marked with `raw_body` (a photo upload) takes
+  its own content types instead, none of which a form can send either (`image/png`,
+  `image/jpeg`, `application/octet-stream`), up to its own size.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from flask import Flask, jsonify, request
@@ -38,6 +42,29 @@ HOST_HEADER = re.compile(r"(?P<name>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+)(?::(?P<p
 
 
 HostName = tuple[str, int | None]  # lower-case name without brackets, port if given
+FORM_CONTENT_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data",
+                                "text/plain"})
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True)
+class RawBody:
+    """What a view that takes a raw body accepts: content types and the most bytes."""
+
+    content_types: frozenset[str]
+    max_bytes: int
+
+
+def raw_body(content_types: tuple[str, ...], max_bytes: int) -> Callable[[View], View]:
+    """Mark a view as taking a raw body of these types (never a form's) up to max_bytes."""
+    if FORM_CONTENT_TYPES & set(content_types):
+        raise ValueError("a form can send these types from any web site")
+
+    def mark(view: View) -> View:
+        view.raw_body = RawBody(frozenset(content_types), max_bytes)  # type: ignore[attr-defined]
+        return view
+
+    return mark
 
 
 def split_host(value: str) -> HostName | None:
@@ -131,13 +158,23 @@ def _origin_rejection(host: HostName | None) -> Rejection | None:
     return None
 
 
-def _body_rejection(max_bytes: int) -> Rejection | None:
+def _body_rejection(max_bytes: int, raw: RawBody | None) -> Rejection | None:
     length = request.content_length
     if not length and "Transfer-Encoding" not in request.headers:
         return None
+    if raw is not None:
+        max_bytes = raw.max_bytes
+        request.max_content_length = max_bytes  # a chunked body stops there too
     if length is not None and length > max_bytes:
         return 413, "Content-Length", (f"the body is {length:,} bytes; the most this server "
                                        f"takes is {max_bytes:,}")
+    if raw is not None:
+        if request.mimetype not in raw.content_types:
+            sent = request.headers.get("Content-Type") or "none"
+            return 415, "Content-Type", (f"this takes a body of type "
+                                         f"{' or '.join(sorted(raw.content_types))} (this "
+                                         f"one's is {sent})")
+        return None
     if request.mimetype != "application/json":
         sent = request.headers.get("Content-Type") or "none"
         return 415, "Content-Type", ("a request body must be JSON sent with Content-Type: "
@@ -154,8 +191,9 @@ def register_request_guard(app: Flask, config: Config) -> None:
     def guard() -> ResponseReturnValue | None:
         header = request.headers.get("Host")
         host = split_host(header) if header is not None else None
+        view = app.view_functions.get(request.endpoint or "")
         rejection = (_host_rejection(header, host, policy) or _origin_rejection(host)
-                     or _body_rejection(max_bytes))
+                     or _body_rejection(max_bytes, getattr(view, "raw_body", None)))
         if rejection is None:
             return None
         status, field, reason = rejection

@@ -141,10 +141,15 @@ def step_run(run_id: str) -> ResponseReturnValue:
 
 @bp.delete("/api/runs/<run_id>")
 def delete_run(run_id: str) -> ResponseReturnValue:
+    registry = _registry()
     _models().forget(run_id)  # first: the registry gives the memory back as it deletes
-    if not _registry().delete(run_id):
+    known = registry.kind_and_spec(run_id)
+    if not registry.delete(run_id):
         raise RunNotFoundError()
     current_app.extensions["exports"].remove(run_id)
+    if known is not None and known[0] in PROBLEMS:  # what only this run used goes with it
+        PROBLEMS[known[0]].run_deleted(known[1], _config(), lambda: (
+            summary["spec"] for summary in registry.summaries()))
     return "", 204
 
 

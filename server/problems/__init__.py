@@ -12,11 +12,13 @@ from typing import Any
 from server.problem import JobContext, Problem, Spec
 from server.problems.fitting.problem import FITTING
 from server.problems.mnist.problem import MNIST
+from server.problems.orientation.problem import ORIENTATION
 from server.problems.playground.problem import PLAYGROUND
 from server.runs.run import Job
 from server.values import SpecError
 
-PROBLEMS: dict[str, Problem] = {problem.key: problem for problem in (PLAYGROUND, FITTING, MNIST)}
+PROBLEMS: dict[str, Problem] = {problem.key: problem for problem in (PLAYGROUND, FITTING, MNIST,
+                                                                   ORIENTATION)}
 DEFAULT_PROBLEM = PLAYGROUND
 
 # A spec's `problem` value → its plug-in: the keys and every plug-in's aliases.

@@ -698,6 +698,16 @@ class RunRegistry:
             job.close()
             return None
 
+    def kind_and_spec(self, run_id: str) -> tuple[str, dict[str, Any]] | None:
+        """A run's problem and full spec, from memory or the store, without bringing it
+        back; None if there is no such run."""
+        with self._lock:
+            run = self._runs.get(run_id)
+        if run is not None:
+            return run.kind, run.spec
+        record = self._store.load(run_id) if self._store is not None else None
+        return (record.kind, record.spec) if record is not None else None
+
     def all(self) -> list[Run]:
         """The runs in memory, oldest first."""
         with self._lock:

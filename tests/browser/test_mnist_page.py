@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from playwright.sync_api import Page, Route, expect
 
-from server.problems.mnist.data import HOW_TO_GET_IT
+from server.datasets.mnist import HOW_TO_GET_IT
 from server.problems.mnist.models import PRESETS, build_model
 from server.problems.mnist.spec import parse_mnist_spec
 from tests.browser.mnist_page import MnistLab

@@ -5,6 +5,7 @@ import { formatCount } from "./number-format.js";
 
 const SIDE = 28;
 const PIXELS = SIDE * SIDE;
+const DIGIT_LABELS = Array.from({ length: 10 }, (_, d) => String(d));
 const FONT_FAMILY = '"Helvetica Neue", Helvetica, Arial, sans-serif';
 
 /** base64 → bytes. */
@@ -193,11 +194,17 @@ export class WeightMaps {
   }
 }
 
-/** The confusion matrix as a table: rows the true digit, columns the predicted one. */
+/** The confusion matrix as a table: rows the true class, columns the predicted one. */
 export class ConfusionMatrix {
-  /** @param {HTMLTableElement} table */
-  constructor(table) {
+  /**
+   * @param {HTMLTableElement} table
+   * @param {{labels?: string[], noun?: (label: string) => string}} options  the classes'
+   *   labels (the digits by default) and how a title names a class's images ("7s")
+   */
+  constructor(table, { labels = DIGIT_LABELS, noun = (label) => `${label}s` } = {}) {
     this.table = table;
+    this.labels = labels;
+    this.noun = noun;
     this.total = 0;
     this.correct = 0;
     this.build();
@@ -211,22 +218,23 @@ export class ConfusionMatrix {
     corner.textContent = "true ↓ / predicted →";
     corner.scope = "col";
     top.append(corner);
-    for (let p = 0; p < 10; p++) {
+    const n = this.labels.length;
+    for (let p = 0; p < n; p++) {
       const th = document.createElement("th");
       th.scope = "col";
-      th.textContent = String(p);
+      th.textContent = this.labels[p];
       top.append(th);
     }
     const body = document.createElement("tbody");
     this.cells = [];
-    for (let t = 0; t < 10; t++) {
+    for (let t = 0; t < n; t++) {
       const row = body.insertRow();
       const th = document.createElement("th");
       th.scope = "row";
-      th.textContent = String(t);
+      th.textContent = this.labels[t];
       row.append(th);
       const cells = [];
-      for (let p = 0; p < 10; p++) {
+      for (let p = 0; p < n; p++) {
         const td = row.insertCell();
         td.className = t === p ? "diagonal" : "off";
         td.textContent = "";
@@ -237,7 +245,7 @@ export class ConfusionMatrix {
     this.table.replaceChildren(head, body);
   }
 
-  /** @param {number[][]|null} confusion  10×10 counts [true][predicted] */
+  /** @param {number[][]|null} confusion  n×n counts [true][predicted] */
   set(confusion) {
     this.total = 0;
     this.correct = 0;
@@ -252,28 +260,29 @@ export class ConfusionMatrix {
       return;
     }
     let worst = 1;
-    for (let t = 0; t < 10; t++) {
-      for (let p = 0; p < 10; p++) {
+    const n = this.labels.length;
+    for (let t = 0; t < n; t++) {
+      for (let p = 0; p < n; p++) {
         this.total += confusion[t][p];
         if (t === p) this.correct += confusion[t][p];
         else worst = Math.max(worst, confusion[t][p]);
       }
     }
-    for (let t = 0; t < 10; t++) {
+    for (let t = 0; t < n; t++) {
       const rowTotal = confusion[t].reduce((a, b) => a + b, 0) || 1;
-      for (let p = 0; p < 10; p++) {
+      for (let p = 0; p < n; p++) {
         const count = confusion[t][p];
         const td = this.cells[t][p];
         td.textContent = formatCount(count);
         if (t === p) {
           const share = count / rowTotal;
           td.style.backgroundColor = `rgba(46, 157, 91, ${(0.25 + 0.6 * share).toFixed(3)})`;
-          td.title = `${formatCount(count)} of ${formatCount(rowTotal)} ${t}s recognised`;
+          td.title = `${formatCount(count)} of ${formatCount(rowTotal)} ${this.noun(this.labels[t])} recognised`;
         } else {
           td.style.backgroundColor = count
             ? `rgba(198, 40, 40, ${(0.08 + 0.7 * Math.sqrt(count / worst)).toFixed(3)})`
             : "";
-          td.title = `${formatCount(count)} ${t}s taken for ${p}s`;
+          td.title = `${formatCount(count)} ${this.noun(this.labels[t])} taken for ${this.noun(this.labels[p])}`;
         }
       }
     }

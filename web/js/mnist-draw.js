@@ -2,9 +2,8 @@
 // white strokes on black, the run's model loaded from its model.json, and the
 // classification of the drawing after MNIST's preprocessing (mnist-preprocess.js).
 
-/* global tf */
-
 import { prepareDigit, SIZE } from "./mnist-preprocess.js";
+import { RunModel } from "./run-model.js";
 
 const STROKE = 22; // px on the 280-px pad: about 2 px once the digit fits 20×20
 
@@ -117,63 +116,10 @@ export function showDigit(canvas, pixels) {
   ctx.putImageData(image, 0, 0);
 }
 
-/**
- * The run's model in the browser. `load` replaces it (the old one is disposed once the
- * new one is ready); loads never overlap, and a load for an older run is dropped.
- */
-export class DigitClassifier {
-  constructor() {
-    this.model = null;
-    this.url = null;
-    this.loading = null;
-    this.token = 0;
-    this.attemptedAt = -Infinity;
-  }
-
-  /** Load `url` (the run's model.json). Resolves true when the model changed. */
-  async load(url) {
-    if (this.loading && this.url === url) {
-      // A load of the same run is under way: wait for it, then fetch the newer weights.
-      await this.loading.catch(() => {});
-    }
-    const token = ++this.token;
-    this.url = url;
-    this.attemptedAt = performance.now();
-    const attempt = tf.loadLayersModel(url, { requestInit: { cache: "no-store" } });
-    this.loading = attempt;
-    let model;
-    try {
-      model = await attempt;
-    } finally {
-      if (this.loading === attempt) this.loading = null;
-    }
-    if (token !== this.token) {
-      model.dispose();
-      return false;
-    }
-    this.model?.dispose();
-    this.model = model;
-    return true;
-  }
-
-  get busy() {
-    return this.loading !== null;
-  }
-
-  /** Forget the model (a new run is starting). */
-  reset() {
-    this.token += 1;
-    this.model?.dispose();
-    this.model = null;
-    this.url = null;
-  }
-
+/** The run's model, reading 784-value digits. */
+export class DigitClassifier extends RunModel {
   /** Ten probabilities for a 784-value digit; null without a model. */
   classify(pixels) {
-    if (!this.model || !pixels) return null;
-    const out = tf.tidy(() => this.model.predict(tf.tensor4d(pixels, [1, SIZE, SIZE, 1])));
-    const probabilities = out.dataSync();
-    out.dispose();
-    return Array.from(probabilities);
+    return this.probabilities(pixels, [1, SIZE, SIZE, 1]);
   }
 }

@@ -45,8 +45,11 @@ function option(value, label, selected = false) {
 
 /** What the ladder says under a preset: the talk's figure, and what we add to its recipe. */
 function presetNote(preset) {
-  const note = `the talk reports ${preset.reported}`;
-  return preset.spec.shift ? `${note} · + digits shifted ±${preset.spec.shift} px` : note;
+  const parts = [];
+  if (preset.reported) parts.push(`the talk reports ${preset.reported}`);
+  if (preset.spec.shift) parts.push(`+ digits shifted ±${preset.spec.shift} px`);
+  if (preset.note) parts.push(preset.note);
+  return parts.join(" · ");
 }
 
 /** The first percentage in a "reported" text ("98%, overfitting tamed" → 0.98), or null. */
@@ -57,13 +60,24 @@ export function reportedAccuracy(text) {
 
 export class ModelEditor {
   /**
-   * @param {object} mnist  the catalogue's `mnist` section
-   * @param {{onChange: () => void}} handlers
+   * @param {object} mnist  the catalogue's `mnist` section (or another image classifier's,
+   *   with its presets' `spec` holding their layers for the current input)
+   * @param {{onChange: () => void, problem?: string,
+   *          input?: {side: number, channels: number}, classes?: number,
+   *          extraBody?: () => object}} options
+   *   problem: the body's `problem`; input and classes: the model's shapes (MNIST's by
+   *   default); extraBody: the page's own fields of the body (a data set, say). Fields the
+   *   page has no control for (MNIST's shift) are left out.
    */
-  constructor(mnist, { onChange }) {
+  constructor(mnist, { onChange, problem = "mnist", input = { side: 28, channels: 1 }, classes = 10,
+    extraBody = () => ({}) }) {
     this.catalog = mnist;
     this.presets = new Map(mnist.presets.map((p) => [p.key, p]));
     this.onChange = onChange;
+    this.problem = problem;
+    this.input = input;
+    this.classes = classes;
+    this.extraBody = extraBody;
     this.$ = (id) => document.getElementById(id);
     this.preset = mnist.presets[0].key;
     this.values = null;
@@ -104,14 +118,12 @@ export class ModelEditor {
       epochs: limits.epochs,
       "train-images": limits.trainImages,
     };
-    for (const [id, { min, max }] of Object.entries(bounds)) {
-      $(id).min = String(min);
-      $(id).max = String(max);
+    for (const [id, limit] of Object.entries(bounds)) {
+      if (!$(id) || !limit) continue;
+      $(id).min = String(limit.min);
+      $(id).max = String(limit.max);
     }
-    const images = limits.trainImages;
-    $("train-image-choices").replaceChildren(
-      ...[...SUGGESTED_TRAIN_IMAGES.filter((n) => n >= images.min && n < images.max), images.max]
-        .map((n) => element("option", { value: String(n) })));
+    this.suggestTrainImages(limits.trainImages);
     const fields = {
       activation: (v) => ({ activation: v }),
       init: (v) => ({ init: v }),
@@ -123,13 +135,34 @@ export class ModelEditor {
       "train-images": (v) => ({ trainImages: Number(v) }),
     };
     for (const [id, read] of Object.entries(fields)) {
-      $(id).addEventListener("change", () => this.update(read($(id).value)));
+      $(id)?.addEventListener("change", () => this.update(read($(id).value)));
     }
     for (const id of ["decay", "decay-to", "decay-steps"]) {
       $(id).addEventListener("change", () => this.update({ learningRateDecay: this.readDecay() }));
     }
     $("add-layer").addEventListener("click", () => this.addLayer($("add-layer-type").value));
     $("revert").addEventListener("click", () => this.choose(this.preset));
+  }
+
+  /** The training-images field's range and suggestions. */
+  suggestTrainImages(images) {
+    const { $ } = this;
+    $("train-images").min = String(images.min);
+    $("train-images").max = String(images.max);
+    $("train-image-choices").replaceChildren(
+      ...[...SUGGESTED_TRAIN_IMAGES.filter((n) => n >= images.min && n < images.max), images.max]
+        .map((n) => element("option", { value: String(n) })));
+  }
+
+  /**
+   * Another input, other presets (their layers scaled to it) or another range of training
+   * images: the chosen preset is loaded again for them, with `trainImages`.
+   */
+  reconfigure({ input, presets, trainImagesLimit, trainImages }) {
+    if (input) this.input = input;
+    if (presets) this.presets = new Map(presets.map((p) => [p.key, p]));
+    if (trainImagesLimit) this.suggestTrainImages(trainImagesLimit);
+    this.choose(this.preset, { trainImages });
   }
 
   readDecay() {
@@ -168,8 +201,8 @@ export class ModelEditor {
   /** The body of POST /api/runs. */
   body() {
     const v = this.values;
-    return {
-      problem: "mnist",
+    const body = {
+      problem: this.problem,
       preset: this.preset,
       layers: clone(v.layers),
       activation: v.activation,
@@ -181,7 +214,10 @@ export class ModelEditor {
       batchSize: v.batchSize,
       epochs: v.epochs,
       trainImages: v.trainImages,
+      ...this.extraBody(),
     };
+    if (body.shift === undefined) delete body.shift;
+    return body;
   }
 
   addLayer(type) {
@@ -206,7 +242,7 @@ export class ModelEditor {
   renderFields() {
     const { $, values: v } = this;
     const set = (id, value) => {
-      $(id).value = String(value);
+      if ($(id) && value !== undefined) $(id).value = String(value);
     };
     set("activation", v.activation);
     set("init", v.init);
@@ -304,7 +340,7 @@ export class ModelEditor {
 
   renderSummary() {
     const { layers, activation } = this.values;
-    const { rows, total } = describeLayers(layers, activation);
+    const { rows, total } = describeLayers(layers, activation, { ...this.input, classes: this.classes });
     const items = this.$("layers").children;
     rows.forEach((row, i) => {
       const item = items[i];

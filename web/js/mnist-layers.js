@@ -1,5 +1,6 @@
 // The layer editor's arithmetic: a model's shapes and parameter count before it trains
-// (the browser tests check it against Keras for every preset).
+// (the browser tests check it against Keras for every preset), for square inputs of
+// any size and channels and a softmax of any size (MNIST: 28×28×1 → 10).
 
 /**
  * Each layer's output shape and trainable parameters, as Keras builds the model (dense
@@ -7,9 +8,9 @@
  * linear layer batch normalisation keeps only its offset; convolutions use "same"
  * padding). Errors name what the server would reject.
  */
-export function describeLayers(layers, activation = "relu") {
-  let side = 28;
-  let channels = 1;
+export function describeLayers(layers, activation = "relu", { side: inputSide = 28, channels: inputChannels = 1, classes = 10 } = {}) {
+  let side = inputSide;
+  let channels = inputChannels;
   let flat = null; // units once flattened
   let total = 0;
   const rows = layers.map((layer, i) => {
@@ -57,6 +58,6 @@ export function describeLayers(layers, activation = "relu") {
     const shape = flat !== null ? `${flat}` : `${side}×${side}×${channels}`;
     return { shape, params, error };
   });
-  total += (flat ?? side * side * channels) * 10 + 10;
+  total += (flat ?? side * side * channels) * classes + classes;
   return { rows, total };
 }

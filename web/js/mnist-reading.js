@@ -1,11 +1,10 @@
 // The drawing pad, read by the run's own model in the page: what the model sees of the
-// drawing, the digit it reads and its ten probabilities, and when to load the run's
-// model (once its first weights exist, every few seconds while it trains, and once
-// more after it pauses, steps or ends).
+// drawing, the digit it reads and its ten probabilities; when to load the run's model
+// is run-model.js's ModelRefresh.
 
 import { DigitClassifier, DrawPad, showDigit } from "./mnist-draw.js";
+import { ModelRefresh } from "./run-model.js";
 
-const MODEL_REFRESH_MS = 3000; // reload the run's model this often while it trains
 const $ = (id) => document.getElementById(id);
 
 export class DigitReader {
@@ -13,12 +12,12 @@ export class DigitReader {
   constructor(status) {
     this.status = status;
     this.classifier = new DigitClassifier();
-    this.run = null;
-    this.state = null;
-    this.weightsExist = false; // the run has published its first panels
-    this.modelWanted = false; // load the run's model at the next frame
+    this.refresh = new ModelRefresh(this.classifier, {
+      loaded: () => this.read(),
+      failed: (error) => status.set("model", error
+        ? `Could not load the model into the page (${error.message}); retrying` : ""),
+    });
     this.readPending = false; // the drawing changed mid-stroke: read it at the next frame
-    this.modelLoads = 0;
     this.prediction = null;
     this.probabilities = null;
     this.bars = buildBars();
@@ -35,59 +34,36 @@ export class DigitReader {
     this.read();
   }
 
+  get run() {
+    return this.refresh.run;
+  }
+
+  get modelLoads() {
+    return this.refresh.loads;
+  }
+
   /** A new run (or none): its model replaces the previous run's once its weights exist. */
   setRun(run) {
-    this.run = run;
-    this.classifier.reset();
-    this.weightsExist = false;
-    this.modelWanted = false;
-    this.status.set("model", "");
+    this.refresh.setRun(run);
     this.read();
   }
 
-  /** The run's state: a run that stops training gets its newest weights loaded, once. */
   setState(state) {
-    this.state = state;
-    if (state !== "running") this.modelWanted = true;
+    this.refresh.setState(state);
   }
 
-  /** The run published its weights' figures (a panels event): the first time, load them. */
   weightsPublished() {
-    if (this.weightsExist) return;
-    this.weightsExist = true;
-    this.modelWanted = true;
+    this.refresh.weightsPublished();
   }
 
-  /** A step changed the weights: load them. */
   weightsChanged() {
-    this.weightsExist = true;
-    this.modelWanted = true;
+    this.refresh.weightsChanged();
   }
 
   /** Once per animation frame: read a changed drawing, load the model when it is due. */
   frame(now) {
     if (this.readPending) this.read();
-    const { classifier } = this;
-    if (!this.run || !this.weightsExist || classifier.busy) return;
-    const due = now - classifier.attemptedAt >= MODEL_REFRESH_MS;
-    if (this.modelWanted || (due && (this.state === "running" || !classifier.model))) {
-      this.modelWanted = false;
-      this.loadModel();
-    }
-  }
-
-  loadModel() {
-    const run = this.run;
-    this.classifier.load(run.modelUrl).then((changed) => {
-      if (!changed || this.run !== run) return;
-      this.modelLoads += 1;
-      this.status.set("model", "");
-      this.read();
-    }).catch((error) => {
-      if (this.run !== run) return;
-      console.warn("Could not load the run's model", error);
-      this.status.set("model", `Could not load the model into the page (${error.message}); retrying`);
-    });
+    this.refresh.frame(now);
   }
 
   /** Read the drawing with the model: the digit, the ten bars and a note. */
@@ -110,9 +86,7 @@ export class DigitReader {
     this.prediction = digit;
     $("prediction").textContent = String(digit);
     this.showBars(probabilities);
-    const which = this.state === "running" ? "the model as of a few seconds ago (it is still training)"
-      : this.state === "finished" ? "the trained model" : "the model as it is now";
-    $("draw-note").textContent = `${(probabilities[digit] * 100).toFixed(1)}% sure, with ${which}.`;
+    $("draw-note").textContent = `${(probabilities[digit] * 100).toFixed(1)}% sure, with ${this.refresh.describe()}.`;
   }
 
   showBars(probabilities) {

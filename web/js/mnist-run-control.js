@@ -28,10 +28,12 @@ export class LabRunControl {
    *          status: (state: string) => void,
    *          stepped: () => void,
    *          error: (prefix: string, error: Error) => void,
-   *          clearError: () => void}} lab
+   *          clearError: () => void,
+   *          notes?: object, queueNote?: string}} lab
    *   spec: the run to create; show: make a new run the lab's; status: the server says the
    *   run's state changed; stepped: a step trained one batch; error / clearError: the
-   *   lab's error box
+   *   lab's error box; notes: the status line's note per state, and queueNote: why a
+   *   run waits (both MNIST's by default)
    */
   constructor(status, lab) {
     this.status = status;
@@ -95,8 +97,8 @@ export class LabRunControl {
     $("run-state").dataset.state = state ?? "none";
     this.status.set("run", state === "queued"
       ? `Waiting for a core: ${ordinal(position ?? 1)} in the queue. The server trains as many `
-        + "MNIST runs at once as it has cores to spare; this one starts when one before it "
-        + "pauses or finishes." : RUN_NOTES[state] ?? "");
+        + "heavy runs (MNIST, orientation) at once as it has cores to spare; this one starts when one before it "
+        + "pauses or finishes." : (this.lab.notes ?? RUN_NOTES)[state] ?? "");
   }
 
   /** Pause or resume a live run: the bar changes at once, the server's answer follows. */

@@ -6,10 +6,11 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from server.classifier.layers import layer_catalog
 from server.config import Config
+from server.datasets.mnist import MnistSource, MnistUnavailableError
 from server.problem import JobContext, Problem, only_state
 from server.problems.mnist import choices
-from server.problems.mnist.data import MnistSource, MnistUnavailableError
 from server.problems.mnist.job import MnistJob
 from server.problems.mnist.models import PRESETS
 from server.problems.mnist.spec import MnistSpec, parse_mnist_spec
@@ -52,11 +53,7 @@ class MnistProblem(Problem):
                 for key, preset in PRESETS.items()
             ],
             "optimizers": [{"key": k, "label": label} for k, label in OPTIMIZERS],
-            "activations": list(choices.ACTIVATIONS),
-            "inits": list(choices.INITS),
-            "layerTypes": {kind: {name: [limit.min, limit.max] for name, limit in fields.items()}
-                           for kind, fields in choices.LAYER_LIMITS.items()},
-            "maxLayers": choices.MAX_LAYERS,
+            **layer_catalog(),
             "limits": {"batchSize": choices.BATCH_SIZE.to_json(),
                        "epochs": choices.EPOCHS.to_json(),
                        "trainImages": choices.TRAIN_IMAGES.to_json(),

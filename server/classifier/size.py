@@ -1,4 +1,4 @@
-"""How big an MNIST model is, from its layer list alone: checked before anything is built.
+"""How big an image classifier is, from its layer list alone: checked before anything is built.
 
 A learner's layer list can ask for a model of gigabytes (128 filters of 9×9 at stride
 1, then a dense layer of 1,024 on 28·28·128 inputs: 103 million weights). The spec
@@ -12,9 +12,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-IMAGE_SIZE = 28
-NUM_CLASSES = 10
-
 
 @dataclass(frozen=True)
 class ModelSize:
@@ -24,13 +21,15 @@ class ModelSize:
     activations_per_example: int
 
 
-def model_size(layers: Sequence[Mapping[str, Any]]) -> ModelSize:
-    """Count what the model `models.build_model` makes from these layers will hold.
+def model_size(layers: Sequence[Mapping[str, Any]], *, side: int = 28, channels: int = 1,
+               classes: int = 10) -> ModelSize:
+    """Count what the model `models.build_model` makes from these layers will hold, for
+    square `side`×`side`×`channels` inputs and a softmax of `classes`.
 
     Convolutions use "same" padding (the size shrinks only by the stride); batch
-    normalisation keeps four numbers per channel; the softmax layer of ten closes it.
+    normalisation keeps four numbers per channel; the softmax layer closes it.
     """
-    size, channels, image = IMAGE_SIZE, 1, True
+    size, image = side, True
     features = size * size * channels
     parameters = 0
     activations = features  # the input itself
@@ -53,5 +52,5 @@ def model_size(layers: Sequence[Mapping[str, Any]]) -> ModelSize:
         elif kind == "batchnorm":
             parameters += 4 * (channels if image else features)
         activations += features  # dropout, batch normalisation: a tensor of the same size
-    parameters += (features + 1) * NUM_CLASSES
-    return ModelSize(parameters, activations + NUM_CLASSES)
+    parameters += (features + 1) * classes
+    return ModelSize(parameters, activations + classes)

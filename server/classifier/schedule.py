@@ -1,4 +1,4 @@
-"""When an MNIST run may evaluate on the test set without slowing its training.
+"""When an image classifier's run may evaluate on the test set without slowing its training.
 
 Scoring an image costs about a third of training on it, so scoring the 10,000 test
 images often would soon cost as much as the training itself. The

@@ -1,4 +1,4 @@
-"""The live view's data: digit strips, curves, percentile bands, weight maps, confusion.
+"""An image classifier's views' data: image strips, curves, bands, weight maps, confusion.
 
 Pure NumPy; the job calls these about once a second and publishes the result.
 """
@@ -41,9 +41,10 @@ def percentile_band(values: np.ndarray) -> list[float]:
     return np.percentile(values, PERCENTILES).astype(float).round(6).tolist()
 
 
-def confusion_matrix(labels: np.ndarray, predicted: np.ndarray) -> list[list[int]]:
-    """Rows: the true digit; columns: the predicted one."""
-    matrix = np.zeros((10, 10), np.int64)
+def confusion_matrix(labels: np.ndarray, predicted: np.ndarray,
+                     classes: int = 10) -> list[list[int]]:
+    """Rows: the true class; columns: the predicted one."""
+    matrix = np.zeros((classes, classes), np.int64)
     np.add.at(matrix, (labels.astype(int), predicted.astype(int)), 1)
     return matrix.tolist()
 

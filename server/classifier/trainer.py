@@ -1,8 +1,10 @@
-"""Training an MNIST model in chunks of batches, each chunk one compiled TensorFlow call.
+"""Training an image classifier in chunks of batches, each chunk one compiled TensorFlow call.
 
 Like Keras' `steps_per_execution`: Python runs once per chunk, not per batch, and
 in between the job publishes metrics and panels. Images stay uint8 and are
-scaled to [0, 1] inside the graph as each batch is gathered.
+scaled to [0, 1] inside the graph as each batch is gathered. A problem may gather
+its batches its own way (`BatchGather`): "Which way is up?" keeps each image once,
+upright, and turns it inside the graph, so four rotations cost no memory.
 
 A model whose first layer shifts its training digits (`RandomTranslation`) has that
 layer applied here, ahead of the rest, so the chunk can hand back the last batch as
@@ -12,6 +14,7 @@ predictions are about.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import keras
@@ -20,13 +23,23 @@ import tensorflow as tf
 
 EVAL_BATCH = 1000
 
+# (the images variable, the labels variable, a batch's example indices) →
+# (its uint8 images as the model sees them, shaped as the stored images; its int32 labels)
+BatchGather = Callable[[tf.Variable, tf.Variable, tf.Tensor], tuple[tf.Tensor, tf.Tensor]]
+
+
+def gather_examples(images: tf.Variable, labels: tf.Variable,
+                    indices: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+    """The plain gather: example i is image i with label i."""
+    return tf.gather(images, indices), tf.gather(labels, indices)
+
 
 @dataclass(frozen=True)
 class ChunkResult:
     loss: float
     accuracy: float
-    batch_indices: np.ndarray  # the last batch (indices into the training set)
-    batch_images: np.ndarray  # its digits as the model saw them (uint8, shifted if it shifts)
+    batch_indices: np.ndarray  # the last batch (indices into the training examples)
+    batch_images: np.ndarray  # its images as the model saw them (uint8, shaped as stored)
     batch_predictions: np.ndarray  # and what the model said for them
 
 
@@ -35,14 +48,20 @@ class Evaluation:
     loss: float
     accuracy: float
     predictions: np.ndarray
+    confidences: np.ndarray  # the probability of each predicted class
 
 
-class MnistTrainer:
-    """A run's model and optimizer with compiled train and evaluate functions."""
+class ImageTrainer:
+    """A run's model and optimizer with compiled train and evaluate functions.
+
+    `x_train` holds uint8 images, (n, h, w) grey or (n, h, w, c); there are
+    `len(y_train)` training examples, each gathered by `gather` (by default example i
+    is image i).
+    """
 
     def __init__(self, model: keras.Model, optimizer: keras.optimizers.Optimizer,
                  x_train: np.ndarray, y_train: np.ndarray, batch_size: int,
-                 jit_compile: bool = False) -> None:
+                 jit_compile: bool = False, gather: BatchGather = gather_examples) -> None:
         self.model = model
         self.optimizer = optimizer
         self.optimizer.build(model.trainable_variables)
@@ -52,8 +71,11 @@ class MnistTrainer:
         # executor) constants would be embedded in the program.
         self._x = tf.Variable(x_train, trainable=False, name="images")
         self._y = tf.Variable(y_train.astype(np.int32), trainable=False, name="labels")
-        self._order = tf.Variable(np.arange(len(x_train), dtype=np.int32), trainable=False,
+        self._order = tf.Variable(np.arange(len(y_train), dtype=np.int32), trainable=False,
                                   name="order")
+        self._gather = gather
+        self._seen_shape = [int(n) for n in x_train.shape[1:]]
+        self._grey = x_train.ndim == 3  # (n, h, w): the model's channel axis is added
         self._order_source: np.ndarray | None = None
         self._loss = keras.losses.SparseCategoricalCrossentropy()
         first = model.layers[0] if model.layers else None
@@ -82,12 +104,15 @@ class MnistTrainer:
         def step(i: tf.Tensor, loss_sum: tf.Tensor, correct: tf.Tensor, _: tf.Tensor,
                  __: tf.Tensor, ___: tf.Tensor) -> tuple[tf.Tensor, ...]:
             indices = tf.slice(order, [(first + i) * size], [size])
-            seen = tf.gather(self._x, indices)  # uint8, as the panel shows them
-            images = tf.cast(seen, tf.float32)[..., None] / 255.0
+            seen, labels = self._gather(self._x, self._y, indices)  # uint8, as panels show
+            images = tf.cast(seen, tf.float32) / 255.0
+            if self._grey:
+                images = images[..., None]
             if self._shift is not None:
                 images = self._shift(images, training=True)
-                seen = tf.cast(tf.round(images[..., 0] * 255.0), tf.uint8)
-            labels = tf.gather(self._y, indices)
+                seen = tf.cast(tf.round(images * 255.0), tf.uint8)
+                if self._grey:
+                    seen = seen[..., 0]
             with tf.GradientTape() as tape:
                 probabilities = self._rest(images, training=True)
                 loss = self._loss(labels, probabilities)
@@ -101,23 +126,30 @@ class MnistTrainer:
         _, loss_sum, correct, indices, seen, predicted = tf.while_loop(
             lambda i, *_: i < count, step,
             (tf.constant(0), tf.constant(0.0), tf.constant(0.0), empty,
-             tf.zeros([size, 28, 28], tf.uint8), empty),
+             tf.zeros([size, *self._seen_shape], tf.uint8), empty),
             shape_invariants=(tf.TensorShape([]),) * 3 + (
-                tf.TensorShape([None]), tf.TensorShape([None, 28, 28]), tf.TensorShape([None])),
+                tf.TensorShape([None]), tf.TensorShape([None, *self._seen_shape]),
+                tf.TensorShape([None])),
         )
         n = tf.cast(count, tf.float32)
         return loss_sum / n, correct / (n * size), indices, seen, predicted
 
     def _predict_batch(self, images: tf.Tensor) -> tf.Tensor:
-        return self.model(tf.cast(images, tf.float32)[..., None] / 255.0, training=False)
+        if len(images.shape) == 3:
+            images = images[..., None]
+        return self.model(tf.cast(images, tf.float32) / 255.0, training=False)
 
     def evaluate(self, x: np.ndarray, y: np.ndarray) -> Evaluation:
-        """Loss, accuracy and predicted digits on a set (in batches of 1,000)."""
-        predictions, losses = [], []
+        """Loss, accuracy, predicted classes and their probabilities on a set of uint8
+        images (in batches of 1,000)."""
+        predictions, confidences, losses = [], [], []
         for start in range(0, len(x), EVAL_BATCH):
             probabilities = self._predict(tf.constant(x[start:start + EVAL_BATCH]))
             labels = y[start:start + EVAL_BATCH]
             losses.append(float(self._loss(labels, probabilities)) * len(labels))
-            predictions.append(np.argmax(probabilities.numpy(), axis=1))
+            values = probabilities.numpy()
+            predictions.append(np.argmax(values, axis=1))
+            confidences.append(np.max(values, axis=1))
         predicted = np.concatenate(predictions)
-        return Evaluation(sum(losses) / len(x), float(np.mean(predicted == y)), predicted)
+        return Evaluation(sum(losses) / len(x), float(np.mean(predicted == y)), predicted,
+                          np.concatenate(confidences))

@@ -14,9 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from server.problems.mnist.choices import TRAIN_SIZE
-
 ENV_VAR = "TF_PLAYGROUND_MNIST"
+TRAIN_SIZE = 55_000  # the workshop's split: 55,000 for training, 5,000 for validation
 VALIDATION_SIZE = 5_000
 HOW_TO_GET_IT = (
     "MNIST is not available: start the server with `tf-playground serve --mnist PATH` "
