@@ -22,7 +22,9 @@ needs_node = pytest.mark.skipif(
     shutil.which("node") is None or not (REPO_ROOT / "node_modules" / "@tensorflow").is_dir(),
     reason="needs node and the npm packages (npm ci) to run tfjs",
 )
-PROBLEMS = ["playground", "playground-regression", "fitting", "fitting-raw", "mnist"]
+PROBLEMS = ["playground", "playground-regression", "fitting", "fitting-raw", "mnist",
+            "orientation"]
+NEEDS_MNIST = ("mnist", "orientation")  # the orientation export's run trains on digits
 
 
 @pytest.fixture(scope="module", params=PROBLEMS)
@@ -30,7 +32,7 @@ def export(request: pytest.FixtureRequest, live_server: str,
            tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One export per problem, shared by its tests (the run itself is deleted after the
     first: the files are what the tests read)."""
-    if request.param == "mnist":
+    if request.param in NEEDS_MNIST:
         request.getfixturevalue("mnist")  # skips, saying how to get the data, without it
     folder = tmp_path_factory.mktemp(request.param) / "export"
     train_and_export(live_server, SPECS[request.param], folder)
@@ -89,6 +91,15 @@ def test_metadata_says_the_input_shape_dtype_and_epochs(export: Path) -> None:
         # Epochs, not batches: 500 images in batches of 50 are 10 batches an epoch.
         assert metadata["epoch"] == metadata["batches"] / 10
         assert metadata["batches"] == 10 and np.array(predictions["inputs"]).shape[1:] == (28, 28)
+    elif metadata["problem"] == "orientation":
+        # 100 digits in their four turns, in batches of 50: 8 batches an epoch.
+        assert metadata["epoch"] == metadata["batches"] / 8 == 1
+        assert inputs["shape"] == [None, 28, 28, 1] and metadata["page"]["channels"] == 1
+        assert np.array(predictions["inputs"]).shape[1:] == (28, 28)
+        assert np.array(predictions["outputs"]).shape[1:] == (4,)
+        assert metadata["classes"] == metadata["page"]["classes"] == [
+            "up", "right", "down", "left"]
+        assert "up, right, down or left, in that order" in metadata["output"]
     else:
         assert isinstance(metadata["epoch"], int) and metadata["epoch"] >= 30
         assert "batches" not in metadata

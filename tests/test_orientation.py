@@ -391,11 +391,13 @@ def test_the_exported_talk_network_predicts_in_node_as_in_keras(client: FlaskCli
         if name.startswith("model.json") or name.endswith(".bin"):
             (tmp_path / name).write_bytes(archive.read(name))
     metadata = json.loads(archive.read("metadata.json"))
-    assert metadata["inputShape"] == [32, 32, 3] and metadata["classes"] == [
+    assert metadata["input"]["shape"] == [None, 32, 32, 3] and metadata["classes"] == [
         "up", "right", "down", "left"]
     assert metadata["preprocessing"]["crop"] == "centre square"
-    assert "pixel values / 255" in metadata["input"] and metadata["problem"] == "orientation"
-    assert "tf.tensor4d(pixels, [1, 32, 32, 3])" in metadata["snippet"]
+    assert metadata["problem"] == "orientation" and metadata["page"]["channels"] == 3
+    assert any("by 255" in step for step in metadata["input"]["preparation"])
+    assert ".reshape([-1, 32, 32, 3])" in archive.read("README.txt").decode()
+    assert "index.html" in archive.namelist() and "js/export-orientation.js" in archive.namelist()
     job = app.extensions["runs"].get(run["id"]).job
     model = job.build_export_model()
     rng = np.random.default_rng(4)

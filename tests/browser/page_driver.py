@@ -8,6 +8,7 @@ used; `PageDriver.wait_until` polls with `page.evaluate` instead.
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import time
@@ -184,3 +185,22 @@ class PageDriver:
             if time.monotonic() > deadline:
                 raise AssertionError(f"timed out after {timeout:g} s waiting for {message}")
             self.page.wait_for_timeout(50)
+
+    def drop(self, selector: str, files: list[tuple[str, str, bytes]]) -> None:
+        """Drop files (name, type, bytes) on an element, as someone dragging them from
+        their desktop does."""
+        self.page.evaluate(
+            """([selector, files]) => {
+                const transfer = new DataTransfer();
+                for (const [name, type, data] of files) {
+                    const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+                    transfer.items.add(new File([bytes], name, { type }));
+                }
+                const target = document.querySelector(selector);
+                for (const kind of ["dragenter", "dragover", "drop"]) {
+                    target.dispatchEvent(new DragEvent(kind, {
+                        dataTransfer: transfer, bubbles: true, cancelable: true }));
+                }
+            }""",
+            [selector, [[n, t, base64.b64encode(b).decode()] for n, t, b in files]],
+        )

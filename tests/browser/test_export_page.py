@@ -5,6 +5,7 @@ as the product's page colours it."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -15,6 +16,7 @@ from typing import Any
 import keras
 import numpy as np
 import pytest
+from PIL import Image
 from playwright.sync_api import Page
 
 from server.problems.playground.features import feature_matrix
@@ -83,10 +85,10 @@ def _open(page: Page, url: str, query: str = "") -> ExportPage:
     return driver
 
 
-@pytest.mark.parametrize("problem", ["playground", "fitting", "mnist"])
+@pytest.mark.parametrize("problem", ["playground", "fitting", "mnist", "orientation"])
 def test_the_page_says_it_matches_keras(problem: str, page: Page, exported: Exported,
                                         request: pytest.FixtureRequest) -> None:
-    if problem == "mnist":
+    if problem in ("mnist", "orientation"):  # the orientation run trains on digits
         request.getfixturevalue("mnist")  # skips, saying how to get the data, without it
     folder, url = exported(SPECS[problem])
     driver = _open(page, url)
@@ -208,4 +210,64 @@ def test_the_fitting_page_reads_the_curve_where_clicked(page: Page, exported: Ex
     model = keras.models.load_model(folder / "model.keras")
     expected = float(np.asarray(model(x.astype(np.float32), training=False))[0, 0])
     assert abs(float(shown["output"]) - expected) <= TOLERANCE
+    assert driver.errors == []
+
+
+def _png(pixels: np.ndarray) -> bytes:
+    out = io.BytesIO()
+    Image.fromarray(pixels).save(out, "PNG")
+    return out.getvalue()
+
+
+DIRECTIONS = ["up", "right", "down", "left"]
+
+
+def test_the_orientation_page_reads_a_dropped_image(page: Page, exported: Exported,
+                                                    mnist: object) -> None:
+    folder, url = exported(SPECS["orientation"])
+    driver = _open(page, url)
+    driver.self_check()
+    predictions = read_json(folder / "predictions.json")
+
+    # A test digit from predictions.json, dropped as a PNG: the page crops, greys and
+    # scales it as the orientation page does a photo, and reads what Keras read.
+    digit = np.array(predictions["inputs"][0], np.uint8)
+    driver.drop("#photo-drop", [("digit.png", "image/png", _png(digit))])
+    direction = driver.wait_until(lambda: driver.readout().get("direction"),
+                                  message="a direction for the digit")
+    probabilities = json.loads(driver.readout()["probabilities"])
+    assert len(probabilities) == 4 and abs(sum(probabilities) - 1) <= 1e-4
+    assert direction == DIRECTIONS[int(np.argmax(probabilities))]
+    assert np.max(np.abs(np.array(probabilities) - predictions["outputs"][0])) <= TOLERANCE
+    assert page.locator("#direction").inner_text().endswith(direction)
+
+    # A square photo, light paper with a dark band along its top: turned upright by the
+    # answer, the band goes where the answer says the top pointed, turned back.
+    photo = np.full((90, 90, 3), 235, np.uint8)
+    photo[:18] = (20, 20, 20)
+    driver.drop("#photo-drop", [("band.png", "image/png", _png(photo))])
+    driver.wait_until(lambda: "band.png" in (page.locator("#readout").text_content() or ""),
+                      message="a direction for the photo")
+    direction = driver.readout()["direction"]
+    edges = page.evaluate("""() => {
+        const canvas = document.getElementById("photo-upright");
+        const { width, height } = canvas;
+        const { data } = canvas.getContext("2d").getImageData(0, 0, width, height);
+        const dark = (x, y) => data[(y * width + x) * 4] < 80 && data[(y * width + x) * 4 + 3];
+        const share = (points) => points.filter(([x, y]) => dark(x, y)).length / points.length;
+        const span = [...Array(20).keys()].map((i) => Math.round(width * (0.3 + 0.02 * i)));
+        return {
+            top: share(span.map((x) => [x, 4])), bottom: share(span.map((x) => [x, height - 5])),
+            left: share(span.map((y) => [4, y])), right: share(span.map((y) => [width - 5, y])),
+        };
+    }""")
+    expected = ["top", "left", "bottom", "right"][DIRECTIONS.index(direction)]
+    assert edges[expected] > 0.9, (direction, edges)
+    assert all(edges[edge] < 0.1 for edge in edges if edge != expected), (direction, edges)
+
+    # Not an image: the page says so, and reads nothing.
+    driver.drop("#photo-drop", [("notes.png", "image/png", b"just some text\n")])
+    driver.wait_until(lambda: "not an image" in (page.locator("#readout").text_content() or ""),
+                      message="the file named as no image")
+    assert "direction" not in driver.readout()
     assert driver.errors == []

@@ -3,7 +3,6 @@ photos dropped into the upload zone, and a photo dropped on the trained model's 
 
 from __future__ import annotations
 
-import base64
 import io
 from collections.abc import Iterator
 from typing import Any
@@ -31,24 +30,6 @@ class OrientationPage(PageDriver):
 
     def probe(self, expression: str) -> Any:
         return self.page.evaluate(f"window.__orientation.{expression}")
-
-    def drop(self, selector: str, files: list[tuple[str, str, bytes]]) -> None:
-        """Drop files on an element, as a learner dragging them from their desktop does."""
-        self.page.evaluate(
-            """([selector, files]) => {
-                const transfer = new DataTransfer();
-                for (const [name, type, data] of files) {
-                    const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
-                    transfer.items.add(new File([bytes], name, { type }));
-                }
-                const target = document.querySelector(selector);
-                for (const kind of ["dragenter", "dragover", "drop"]) {
-                    target.dispatchEvent(new DragEvent(kind, {
-                        dataTransfer: transfer, bubbles: true, cancelable: true }));
-                }
-            }""",
-            [selector, [[n, t, base64.b64encode(b).decode()] for n, t, b in files]],
-        )
 
     def set_field(self, selector: str, value: str) -> None:
         self.page.fill(selector, value)

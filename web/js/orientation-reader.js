@@ -4,48 +4,13 @@
 // photo turned upright by that answer. No server round trip.
 
 import { ARROWS, DIRECTIONS, drawArrow } from "./orientation-images.js";
+import {
+  centreSquare, drawUpright, firstImage, keepPhoto, modelInput, readPhoto, showGrey, TURNS,
+} from "./orientation-photo.js";
 import { ModelRefresh, RunModel } from "./run-model.js";
 
 const $ = (id) => document.getElementById(id);
-const MAX_PHOTO = 1024; // px: a dropped photo is kept at most this large on its longer side
 const VIEW = 160; // px: the two canvases
-
-/** The centred square of `source` (w×h) at side×side, as the server crops (bilinear). */
-function centreSquare(source, width, height, side) {
-  const canvas = document.createElement("canvas");
-  canvas.width = side;
-  canvas.height = side;
-  const ctx = canvas.getContext("2d", { willReadFrequently: true });
-  ctx.imageSmoothingEnabled = true;
-  ctx.imageSmoothingQuality = "high";
-  const size = Math.min(width, height);
-  ctx.drawImage(source, (width - size) / 2, (height - size) / 2, size, size, 0, 0, side, side);
-  return canvas;
-}
-
-/**
- * The model's input from a side×side canvas: pixels / 255, RGB, or grey for a digits
- * model (light paper turned dark, as MNIST's digits are white on black).
- */
-export function modelInput(canvas, channels) {
-  const side = canvas.width;
-  const { data } = canvas.getContext("2d", { willReadFrequently: true }).getImageData(0, 0, side, side);
-  const input = new Float32Array(side * side * channels);
-  let sum = 0;
-  for (let i = 0; i < side * side; i++) {
-    if (channels === 3) {
-      for (let c = 0; c < 3; c++) input[i * 3 + c] = data[i * 4 + c] / 255;
-    } else {
-      const grey = (0.299 * data[i * 4] + 0.587 * data[i * 4 + 1] + 0.114 * data[i * 4 + 2]) / 255;
-      input[i] = grey;
-      sum += grey;
-    }
-  }
-  if (channels === 1 && sum / (side * side) > 0.5) {
-    for (let i = 0; i < input.length; i++) input[i] = 1 - input[i];
-  }
-  return input;
-}
 
 export class PhotoReader {
   /** @param {import("./status-line.js").StatusLine} status  with a "model" part */
@@ -96,7 +61,7 @@ export class PhotoReader {
   bindDrop() {
     const zone = $("photo-drop");
     const take = (files) => {
-      const file = [...files].find((f) => f.type.startsWith("image/")) ?? files[0];
+      const file = firstImage(files);
       if (file) this.open(file);
     };
     zone.addEventListener("dragover", (event) => {
@@ -148,24 +113,17 @@ export class PhotoReader {
 
   /** A dropped or chosen file: decoded by the browser (EXIF orientation applied). */
   async open(file) {
-    let bitmap;
     try {
-      bitmap = await createImageBitmap(file, { imageOrientation: "from-image" });
-    } catch {
-      $("reader-note").textContent = `${file.name} is not an image this browser can read.`;
+      this.photo = await readPhoto(file);
+    } catch (error) {
+      $("reader-note").textContent = error.message;
       return;
     }
-    this.keep(bitmap, bitmap.width, bitmap.height, file.name);
-    bitmap.close();
+    this.read();
   }
 
   keep(source, width, height, name) {
-    const scale = Math.min(1, MAX_PHOTO / Math.max(width, height));
-    const canvas = document.createElement("canvas");
-    canvas.width = Math.max(1, Math.round(width * scale));
-    canvas.height = Math.max(1, Math.round(height * scale));
-    canvas.getContext("2d").drawImage(source, 0, 0, canvas.width, canvas.height);
-    this.photo = { canvas, width: canvas.width, height: canvas.height, name };
+    this.photo = keepPhoto(source, width, height, name);
     this.read();
   }
 
@@ -189,14 +147,7 @@ export class PhotoReader {
     const square = centreSquare(photo.canvas, photo.width, photo.height, side);
     const ctx = seen.getContext("2d");
     ctx.imageSmoothingEnabled = side >= 48;
-    if (channels === 1) {
-      const grey = modelInput(square, 1);
-      const image = square.getContext("2d").createImageData(side, side);
-      grey.forEach((v, i) => {
-        image.data.set([v * 255, v * 255, v * 255, 255], i * 4);
-      });
-      square.getContext("2d").putImageData(image, 0, 0);
-    }
+    if (channels === 1) showGrey(square, modelInput(square, 1));
     ctx.drawImage(square, 0, 0, VIEW, VIEW);
     const probabilities = this.model.probabilities(modelInput(square, channels),
       [1, side, side, channels]);
@@ -209,25 +160,10 @@ export class PhotoReader {
     this.prediction = DIRECTIONS[direction];
     this.probabilities = probabilities;
     drawArrow(ctx, VIEW - 22, 22, 32, direction, "#0877bd");
-    this.drawUpright(direction);
+    drawUpright(upright, photo, direction);
     this.show(probabilities, direction);
     $("reader-note").textContent = `${photo.name}: ${(probabilities[direction] * 100).toFixed(1)}% sure, `
-      + `with ${this.refresh.describe()}; turned ${["not at all", "a quarter turn to the left", "half a turn", "a quarter turn to the right"][direction]}.`;
-  }
-
-  /** The whole photo turned counter-clockwise by `direction` quarter turns, fitted in view. */
-  drawUpright(direction) {
-    const { canvas, width, height } = this.photo;
-    const ctx = $("photo-upright").getContext("2d");
-    const turned = direction % 2 === 1;
-    const [w, h] = turned ? [height, width] : [width, height];
-    const scale = Math.min(VIEW / w, VIEW / h);
-    ctx.save();
-    ctx.translate(VIEW / 2, VIEW / 2);
-    ctx.rotate((-direction * Math.PI) / 2);
-    ctx.imageSmoothingQuality = "high";
-    ctx.drawImage(canvas, (-width * scale) / 2, (-height * scale) / 2, width * scale, height * scale);
-    ctx.restore();
+      + `with ${this.refresh.describe()}; turned ${TURNS[direction]}.`;
   }
 
   show(probabilities, best = -1) {

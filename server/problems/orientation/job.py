@@ -16,15 +16,20 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
+from exporter.guide import EXAMPLES, ModelGuide
 from server.classifier.job import ClassifierJob
 from server.classifier.models import BuiltModel
 from server.classifier.trainer import Evaluation
+from server.problems.orientation.choices import DATASETS
 from server.problems.orientation.data import OrientationData
-from server.problems.orientation.models import build_orientation_model
+from server.problems.orientation.models import PRESETS, build_orientation_model
 from server.problems.orientation.rotations import DIRECTIONS
 from server.problems.orientation.spec import OrientationSpec
 
 GALLERY = 12  # test images in each of "Pass" and "Fail"
+# predictions.json holds at most this many pixel values: 32 digits or 48×48 crops, but
+# 14 crops of 96×96 (a 3 MB file of grey levels otherwise).
+EXAMPLE_VALUES = 400_000
 
 
 def turn_gather(images: tf.Variable, labels: tf.Variable,
@@ -138,20 +143,73 @@ class OrientationJob(ClassifierJob):
         return extra
 
     def export_metadata(self) -> dict[str, Any]:
+        """What metadata.json says besides the guide's input, output and progress."""
         spec = self.spec
+        metrics = {key: value for key, value in self.metrics().items()
+                   if key not in ("epoch", "batch")}  # the export's own are the weights'
         return {
             "spec": spec.to_json(),
-            "input": preprocessing(spec)["description"],
-            "inputShape": [spec.image_size, spec.image_size, spec.channels],
             "preprocessing": preprocessing(spec),
-            "output": ("4 softmax probabilities: the image's top points up, right, down or "
-                       "left (in that order). Turn the image upright by as many quarter "
-                       "turns counter-clockwise as the index of the largest."),
             "classes": list(DIRECTIONS),
             "data": {"dataset": spec.dataset, "source": self.data.source,
                      "trainImages": len(self.data.x_train),
                      "testImages": len(self.data.x_test) // 4},
             "code": self.code,
-            "snippet": snippet(spec),
-            **self.metrics(),
+            **metrics,
         }
+
+    def export_guide(self) -> ModelGuide:
+        """How to feed the exported model: a side×side image (grey for digits, RGB for
+        photos) scaled to [0, 1], as the trainer scales its uint8 batches.
+
+        The examples are test images (the quick evaluation's sample: turned test digits,
+        or crops of the photos held out for testing), which the run never trained on, as
+        their pixel values 0 to 255.
+        """
+        spec, side, channels = self.spec, self.spec.image_size, self.spec.channels
+        count = max(1, min(EXAMPLES, EXAMPLE_VALUES // (side * side * channels)))
+        images = self.x_test[self._sample[:count]]
+        shape = f"[n, {side}, {side}, {channels}]"
+        if spec.dataset == "digits":
+            raw = (f"a {side}×{side} grey image of a digit, white on black, its top pointing "
+                   f"any way: {side} rows of {side} grey levels, 0 (paper) to 255 (ink), top "
+                   "row first")
+            first = ("For a photo or a scan: take its largest centred square, resize it to "
+                     f"{side}×{side} (bilinear), make it grey (0.299·R + 0.587·G + 0.114·B) and, "
+                     "if it is mostly light, invert it (255 − v): MNIST's digits are white "
+                     "on black (js/orientation-photo.js in this folder does this: "
+                     "centreSquare and modelInput).")
+        else:
+            raw = (f"a {side}×{side} RGB image, its top pointing any way: {side} rows of "
+                   f"{side} pixels, each [R, G, B] from 0 to 255, top row first")
+            first = ("For a photo: take its largest centred square and resize it to "
+                     f"{side}×{side} (bilinear, anti-aliased), RGB channels in that order "
+                     "(js/orientation-photo.js in this folder does this: centreSquare). The "
+                     "model was trained on square crops of 35–90% of a photo's shorter "
+                     "side, mirrored at random.")
+        dataset = DATASETS[spec.dataset]["label"]
+        preset = PRESETS[spec.preset]["title"].lower() if spec.preset in PRESETS else "custom"
+        return ModelGuide(
+            title=f"Which way is up? {dataset}, {preset} network, {side}×{side}",
+            view="export-orientation.js",
+            raw_input=raw,
+            input_shape=(side, side, channels),
+            preparation=(
+                first,
+                "Divide the pixel values by 255: values in [0, 1].",
+                f"Shape {shape} (channels last), float32.",
+            ),
+            output=("shape [n, 4]: the probabilities (softmax) that the image's top points "
+                    "up, right, down or left, in that order; the largest is the model's "
+                    "answer, and turning the image counter-clockwise by that many quarter "
+                    "turns (0 to 3) makes it upright"),
+            examples=images.tolist(),
+            model_inputs=images.astype(np.float32).reshape(-1, side, side, channels)
+            / np.float32(255),
+            python=(f"x = np.array(inputs, dtype=\"float32\").reshape(-1, {side}, {side}, "
+                    f"{channels}) / 255  # shape {shape}"),
+            javascript=("const x = tf.tensor(inputs, undefined, \"float32\").div(255)"
+                        f".reshape([-1, {side}, {side}, {channels}]);"),
+            page={"imageSize": side, "channels": channels, "classes": list(DIRECTIONS)},
+            steps_per_epoch=self._steps_per_epoch,
+        )
