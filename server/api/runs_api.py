@@ -111,11 +111,20 @@ def step_run(run_id: str) -> ResponseReturnValue:
 
 @bp.delete("/api/runs/<run_id>")
 def delete_run(run_id: str) -> ResponseReturnValue:
+    if not delete_everywhere(run_id):
+        raise RunNotFoundError()
+    return "", 204
+
+
+def delete_everywhere(run_id: str) -> bool:
+    """Delete a run and all it left: its export model, state, kept zip, TensorBoard events.
+    False when there was no such run."""
     _models().forget(run_id)  # first: the registry gives the memory back as it deletes
     if not _registry().delete(run_id):
-        raise RunNotFoundError()
+        return False
     current_app.extensions["exports"].remove(run_id)
-    return "", 204
+    current_app.extensions["tensorboard"].forget(run_id)
+    return True
 
 
 @bp.get("/api/runs/<run_id>/events")
