@@ -10,6 +10,7 @@ import { LogLossChart } from "./fitting-loss.js";
 import { FittingModel } from "./fitting-model.js";
 import { CurvePlot } from "./fitting-plot.js";
 import { LossSurface } from "./fitting-surface.js";
+import { linkExperiments } from "./experiment-link.js";
 import { RunControl } from "./run-control.js";
 import { StatusLine } from "./status-line.js";
 
@@ -261,6 +262,7 @@ async function main() {
   page.surface = new LossSurface($("surface"));
   page.chart = new LogLossChart($("loss-chart"));
   page.control = new RunControl(page.status, runHooks);
+  linkExperiments($("experiments-link"), () => specOf(page.settings));
   window.addEventListener("resize", () => {
     page.dirty = true;
     page.chart.dirty = true;

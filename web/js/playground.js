@@ -13,6 +13,7 @@ import { ModelView } from "./model-view.js";
 import { NetworkView } from "./network-view.js";
 import { OutputView } from "./output-view.js";
 import { RunControl } from "./run-control.js";
+import { linkExperiments } from "./experiment-link.js";
 import { bindShortcuts } from "./shortcuts.js";
 import { HashHistory } from "./state.js";
 import { StatusLine } from "./status-line.js";
@@ -104,6 +105,12 @@ const runHooks = {
     if (Object.keys(live).length > 0) await page.control.session.patch(live);
   },
   progress: showProgress,
+  /** An existing run (`/?run=<id>`, a sweep's) becomes the page's: its settings are shown. */
+  adopted(run) {
+    page.state = page.state.with(run.spec);
+    page.controls.show(page.state);
+    history.replaceState(null, "", `/${location.hash}`); // a reload makes a run of its own
+  },
 };
 
 // -- state changes -----------------------------------------------------------------------
@@ -264,8 +271,11 @@ async function main() {
     }, 150);
   });
 
+  linkExperiments($("experiments-link"), () => page.state.spec());
   requestAnimationFrame(frame);
-  await control.start();
+  const adopted = new URLSearchParams(location.search).get("run");
+  if (adopted) await control.adopt(adopted);
+  else await control.start();
   probe.ready = true;
   document.body.dataset.ready = "true";
 }
