@@ -23,7 +23,7 @@ from server.problem import Problem
 from server.problems import PROBLEMS, problem_for
 from server.runs.events import MergedSseStream, StreamSlots
 from server.runs.run import ENDED, PAUSED, RUNNING, LimitError, Run, RunRegistry, RunStateError
-from server.runs.sweeps import MAX_SWEEP_RUNS, MAX_VARIED, Sweep, SweepBook, combinations
+from server.runs.sweeps import Sweep, SweepBook, combinations
 from server.values import SpecError
 
 bp = Blueprint("sweeps", __name__)

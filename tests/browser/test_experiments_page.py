@@ -56,7 +56,8 @@ def test_a_two_by_three_sweep_trains_live_sorts_and_opens_a_run(
         experiments.open(f"#sweep={sweep['id']}")
         grid = page.locator("#maps")
         assert (grid.get_attribute("data-rows"), grid.get_attribute("data-columns")) == ("2", "3")
-        assert page.locator(".map-cell").evaluate_all("cells => cells.map(c => c.dataset.run)") == ids
+        cells = page.locator(".map-cell")
+        assert cells.evaluate_all("cells => cells.map(c => c.dataset.run)") == ids
         assert page.locator(".row-header").all_text_contents() == [
             "activation = tanh", "activation = relu"]
         assert page.locator(".column-header").all_text_contents() == [

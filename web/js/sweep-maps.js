@@ -83,7 +83,7 @@ export class SweepMaps {
     const fields = Object.keys(sweep.vary);
     const columns = fields.length === 2 ? sweep.vary[fields[1]].length : sweep.runs.length;
     this.root.replaceChildren();
-    this.root.style.gridTemplateColumns = `${fields.length === 2 ? "auto " : ""}repeat(${columns}, max-content)`;
+    this.root.style.gridTemplateColumns = `${fields.length === 2 ? "max-content " : ""}repeat(${columns}, max-content)`;
     this.root.dataset.rows = String(fields.length === 2 ? sweep.vary[fields[0]].length : 1);
     this.root.dataset.columns = String(columns);
     if (fields.length === 2) {
