@@ -234,3 +234,37 @@ def test_the_tensorboard_writer_is_throttled(client: FlaskClient, app: Flask) ->
     epochs = client.get(f"/api/runs/{run['id']}").get_json()["epoch"]
     assert 2 <= writes <= elapsed / WRITE_PERIOD_S + 2
     assert writes < epochs / 10  # far fewer writes than epochs trained
+
+
+def test_fuzzed_sweeps_are_never_a_5xx_and_a_made_sweep_has_one_run_per_combination(
+        client: FlaskClient, app: Flask) -> None:
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from tests.test_fuzz import check, json_values, specs
+
+    varies = st.one_of(
+        json_values,
+        st.dictionaries(st.sampled_from(["learningRate", "activation", "networkShape", "noise",
+                                         "seed", "preset", "bogus", "problem", ""]),
+                        st.one_of(json_values, st.lists(json_values, max_size=5)),
+                        max_size=3))
+    bodies = st.fixed_dictionaries({"base": st.one_of(specs, json_values), "vary": varies})
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=[
+        HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    @given(body=bodies, paused=st.booleans())
+    def fuzz(body: dict[str, Any], paused: bool) -> None:
+        response = client.post(f"/api/sweeps{'?state=paused' if paused else ''}", json=body)
+        check(response)
+        if response.status_code == 201:
+            sweep = response.get_json()
+            expected = 1
+            for values in body["vary"].values():
+                expected *= len(values)
+            assert len(sweep["runs"]) == expected
+            assert client.delete(f"/api/sweeps/{sweep['id']}").status_code == 204
+
+    fuzz()
+    for suffix, method in [("", "GET"), ("", "PATCH"), ("", "DELETE"), ("/events", "GET")]:
+        check(client.open(f"/api/sweeps/nope{suffix}", method=method, json={}))
