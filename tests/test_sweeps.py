@@ -96,6 +96,23 @@ def test_deleting_a_sweep_deletes_its_runs_and_their_event_files(
     assert client.delete(f"/api/sweeps/{sweep['id']}").status_code == 404
 
 
+def test_a_sweep_gives_its_runs_loss_histories_when_asked_thinned(client: FlaskClient) -> None:
+    from server.api.sweeps_api import MAX_HISTORY_POINTS, thinned
+
+    sweep = _create(client, {"vary": {"learningRate": [0.03, 0.3]}})
+    url = f"/api/sweeps/{sweep['id']}"
+    _wait(lambda: all(len(r["history"]["losses"]) >= 3
+                      for r in client.get(f"{url}?history=1").get_json()["runs"]))
+    assert all("history" not in run for run in client.get(url).get_json()["runs"])
+    for run in client.get(f"{url}?history=1").get_json()["runs"]:
+        epochs = [row[0] for row in run["history"]["losses"]]
+        assert epochs == sorted(epochs) and len(epochs) <= MAX_HISTORY_POINTS
+    rows = [[i, 1.0, 2.0] for i in range(2001)]
+    cut = thinned({"losses": rows, "iteration": list(range(2001)), "x": 3})
+    assert len(cut["losses"]) == MAX_HISTORY_POINTS and cut["losses"][-1] == [2000, 1.0, 2.0]
+    assert [row[0] for row in cut["losses"]] == cut["iteration"] and cut["x"] == 3
+
+
 def test_a_run_deleted_on_its_own_shows_as_deleted_in_its_sweep(client: FlaskClient) -> None:
     sweep = _create(client, {"vary": {"learningRate": [0.01, 0.1]}}, "?state=paused")
     client.delete(f"/api/runs/{sweep['runs'][0]['id']}")

@@ -21,7 +21,7 @@ from server.api.runs_api import delete_everywhere
 from server.config import Config
 from server.problem import Problem
 from server.problems import PROBLEMS, problem_for
-from server.runs.events import MergedSseStream, StreamSlots
+from server.runs.events import MergedSseStream, StreamSlots, json_safe
 from server.runs.run import ENDED, PAUSED, RUNNING, LimitError, Run, RunRegistry, RunStateError
 from server.runs.sweeps import Sweep, SweepBook, combinations
 from server.values import SpecError
@@ -29,6 +29,7 @@ from server.values import SpecError
 bp = Blueprint("sweeps", __name__)
 
 SWEEP_FIELDS = ("base", "vary")
+MAX_HISTORY_POINTS = 500  # per list of a run's history in `?history=1`
 
 
 def _registry() -> RunRegistry:
@@ -143,8 +144,21 @@ def create_sweep() -> ResponseReturnValue:
     return response
 
 
-def _details(sweep: Sweep) -> dict[str, Any]:
-    """The sweep with each run's settings, state, epoch, spec and latest metrics."""
+def thinned(history: Any, most: int = MAX_HISTORY_POINTS) -> Any:
+    """A job's history with every list cut to at most `most` evenly spaced items (the same
+    items of lists of one length, so columns stay aligned), the last one kept."""
+    if isinstance(history, dict):
+        return {key: thinned(value, most) for key, value in history.items()}
+    if isinstance(history, list) and len(history) > most:
+        step = (len(history) - 1) / (most - 1)
+        return [history[round(i * step)] for i in range(most)]
+    return history
+
+
+def _details(sweep: Sweep, *, history: bool = False) -> dict[str, Any]:
+    """The sweep with each run's settings, state, epoch, spec and latest metrics (and, if
+    asked, each run's metric history as its job keeps it, thinned: a page that opens late
+    draws the curves from the start)."""
     registry = _registry()
     runs = []
     for entry in sweep.runs:
@@ -155,13 +169,16 @@ def _details(sweep: Sweep) -> dict[str, Any]:
         run.touch()  # someone compares it: it keeps training
         runs.append({**run.summary(), "settings": entry["settings"],
                      "modelUrl": f"/api/runs/{run.id}/model.json"})
+        if history:
+            runs[-1]["history"] = json_safe(thinned(run.job.history()))
     return {**sweep.to_json(), "page": PROBLEMS[sweep.problem].page
             if sweep.problem in PROBLEMS else None, "runs": runs}
 
 
 @bp.get("/api/sweeps/<sweep_id>")
 def get_sweep(sweep_id: str) -> ResponseReturnValue:
-    return jsonify(_details(_sweep_or_404(sweep_id)))
+    wants_history = request.args.get("history") in ("1", "true")
+    return jsonify(_details(_sweep_or_404(sweep_id), history=wants_history))
 
 
 @bp.patch("/api/sweeps/<sweep_id>")

@@ -105,6 +105,14 @@ def test_a_two_by_three_sweep_trains_live_sorts_and_opens_a_run(
             "s => s.map(e => getComputedStyle(e).backgroundColor)")
         assert len(set(colours)) == 6
 
+        # Opened again later, the page draws every curve from the first epochs on.
+        page.reload()
+        page.wait_for_selector("body[data-ready=true]", timeout=60_000)
+        curves = page.evaluate("window.__experiments.curves()")
+        assert set(curves) == set(ids)
+        assert all(first <= 1 and last > 10 and count > 3
+                   for first, last, count in curves.values()), curves
+
         # A click on a run opens it in the playground: the same run, not a new one.
         target = experiments.column("label")[0]
         row = page.locator("#runs-table tbody tr").first

@@ -62,7 +62,8 @@ export const api = {
   /** A sweep: `{base, vary: {field: [values]}}` → `{id, runs: [{id, settings, …}]}`. */
   createSweep: (body) => request("POST", "/api/sweeps", body),
   listSweeps: () => request("GET", "/api/sweeps"),
-  getSweep: (id) => request("GET", sweepUrl(id)),
+  getSweep: (id, { history = false } = {}) =>
+    request("GET", `${sweepUrl(id)}${history ? "?history=1" : ""}`),
   patchSweep: (id, changes) => request("PATCH", sweepUrl(id), changes),
   deleteSweep: (id) => request("DELETE", sweepUrl(id)),
   sweepEventsUrl: (id, kinds) => `${sweepUrl(id)}/events?kinds=${kinds.join(",")}`,

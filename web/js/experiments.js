@@ -21,7 +21,15 @@ const TABLE_MS = 250;
 const DEFAULT_TARGET = 0.05;
 
 /** What tests and benchmarks read; nothing in the page depends on it. */
-const probe = (window.__experiments = { ready: false, sweepId: null, draws: {}, frames: 0 });
+const probe = (window.__experiments = {
+  ready: false,
+  sweepId: null,
+  draws: {},
+  frames: 0,
+  /** Each run's curve: [first epoch, last epoch, points]. */
+  curves: () => Object.fromEntries([...(page.shown?.chart.curves ?? new Map())].map(([id, { points }]) =>
+    [id, points.length ? [points[0][0], points[points.length - 1][0], points.length] : null])),
+});
 
 const page = {
   catalog: null,
@@ -88,7 +96,7 @@ function closeShown() {
 
 async function showSweep(id) {
   closeShown();
-  const sweep = await api.getSweep(id);
+  const sweep = await api.getSweep(id, { history: true });
   $("setup").hidden = true;
   $("comparison").hidden = false;
   const live = sweep.runs.filter((run) => run.state !== "deleted");
@@ -120,7 +128,9 @@ async function showSweep(id) {
   shown.table.setRuns(sweep.runs.map((run) => ({ ...describe(run), id: run.id })));
   for (const run of sweep.runs) {
     shown.chart.setRun(run.id, colors.get(run.id));
+    for (const [step, train, test] of lossRows(run.history)) shown.chart.add(run.id, step, train, test);
     takeSummary(shown, run);
+    shown.table.update(run.id, { reached: shown.chart.epochsTo(run.id, shown.target) });
   }
   probe.sweepId = id;
   shown.stream = new SweepStream(api.sweepEventsUrl(id, ["snapshot", "metrics"]), {
@@ -138,6 +148,20 @@ async function showSweep(id) {
   shown.timers.push(setInterval(() => poll(shown), POLL_MS));
   shown.timers.push(setInterval(() => shown.table.render(), TABLE_MS));
   shown.table.render();
+}
+
+/**
+ * [step, trainLoss, testLoss] rows from a run's history as its job keeps it: rows of
+ * [epoch, train, test] under `losses` (the dense networks), or columns of losses by
+ * iteration (MNIST: its step is a batch, as its summary's epoch is).
+ */
+function lossRows(history) {
+  if (Array.isArray(history?.losses)) return history.losses;
+  if (Array.isArray(history?.iteration) && Array.isArray(history?.trainLoss)) {
+    const tests = new Map((history.testIteration ?? []).map((step, i) => [step, history.testLoss?.[i]]));
+    return history.iteration.map((step, i) => [step, history.trainLoss[i], tests.get(step)]);
+  }
+  return [];
 }
 
 function freshTable() {
@@ -180,7 +204,7 @@ function frame() {
   for (const run of shown.sweep.runs) {
     const data = shown.stream.take(run.id);
     if (!data) continue;
-    const epoch = data.epoch;
+    const epoch = data.batch ?? data.epoch; // the run's own step: an MNIST run counts batches
     shown.chart.add(run.id, epoch, data.trainLoss, data.testLoss);
     shown.maps.show(run.id, data);
     shown.maps.caption(run.id, { state: shown.table.rows.get(run.id)?.state ?? "running", epoch,
