@@ -22,7 +22,7 @@ RATES = [0.001, 0.003, 0.01, 0.03, 0.1, 10]
 DIVERGING_BASE = {"problem": "regression", "regDataset": "reg-plane", "seed": "0.42"}
 
 
-def _wait(condition: Callable[[], Any], timeout: float = 60.0, every: float = 0.1) -> Any:
+def _wait(condition: Callable[[], Any], timeout: float = 180.0, every: float = 0.1) -> Any:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if value := condition():
@@ -61,7 +61,7 @@ def test_six_learning_rates_make_six_runs_that_differ_only_in_the_rate_and_the_l
         trained = all(r["state"] == "running" and r["epoch"] >= 50 for r in rest)
         return now if largest["state"] == "diverged" and trained else None
 
-    final = _wait(progressed, timeout=120)
+    final = _wait(progressed)
     assert final[-1]["metrics"]["trainLoss"] is None  # NaN is null in JSON
     for run, first in zip(final[:-1], runs[:-1], strict=True):
         assert run["metrics"]["trainLoss"] < first["metrics"]["trainLoss"]
@@ -285,3 +285,63 @@ def test_fuzzed_sweeps_are_never_a_5xx_and_a_made_sweep_has_one_run_per_combinat
     fuzz()
     for suffix, method in [("", "GET"), ("", "PATCH"), ("", "DELETE"), ("/events", "GET")]:
         check(client.open(f"/api/sweeps/nope{suffix}", method=method, json={}))
+
+
+class _FakeJob:
+    def __init__(self) -> None:
+        self.values: dict[str, Any] = {}
+
+    def metrics(self) -> dict[str, Any]:
+        return dict(self.values)
+
+
+class _FakeRun:
+    """Any run: the log reads only its id, kind, spec, epoch, state and job's metrics."""
+
+    def __init__(self, run_id: str) -> None:
+        self.id, self.kind, self.created_at = run_id, "anything", time.time()
+        self.epoch, self.state, self.job = 0, "running", _FakeJob()
+
+    def public_spec(self) -> dict[str, Any]:
+        return {"rate": 0.5, "shape": [3, 2], "name": "x", "on": True, "none": None}
+
+
+def test_the_tensorboard_log_knows_no_problem_and_writes_each_epoch_once(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    from tensorboard.plugins.hparams import api_pb2
+    from tensorboard.plugins.hparams import metadata as hparams_metadata
+
+    from server.runs import tensorboard_log
+    from server.runs.tensorboard_log import TensorBoardLog
+
+    run = _FakeRun("run-a")
+    log = TensorBoardLog(tmp_path, lambda: [run])
+    log.write_round()
+    assert not (tmp_path / "run-a").exists()  # nothing trained: no file
+    monkeypatch.setattr(tensorboard_log, "CLOSE_AFTER_S", 0.0)  # every file closes at once
+    for epoch, loss in [(5, 0.9), (5, 0.9), (9, 0.4), (9, 0.4)]:
+        run.epoch = epoch
+        run.job.values = {"trainLoss": loss, "testAccuracy": 0.75, "W": -2, "flag": True,
+                          "testLoss": float("nan"), "label": "text"}
+        log.write_round()
+    run.state = "diverged"
+    log.write_round()
+    log.write_round()
+    log.close()
+    events = EventAccumulator(str(tmp_path / "run-a"), size_guidance={"scalars": 0})
+    events.Reload()
+    assert sorted(events.Tags()["scalars"]) == ["W", "accuracy/test", "loss/train"]
+    assert [(s.step, s.value) for s in events.Scalars("loss/train")] == [
+        (5, pytest.approx(0.9)), (9, pytest.approx(0.4))]
+    content = events.PluginTagToContent("hparams")
+    start = hparams_metadata.parse_session_start_info_plugin_data(
+        content[hparams_metadata.SESSION_START_INFO_TAG])
+    assert dict(start.hparams)["rate"].number_value == 0.5
+    assert start.hparams["shape"].string_value == "[3,2]"
+    assert start.hparams["on"].bool_value is True and "none" not in start.hparams
+    end = hparams_metadata.parse_session_end_info_plugin_data(
+        content[hparams_metadata.SESSION_END_INFO_TAG])
+    assert end.status == api_pb2.STATUS_FAILURE
+    log.forget("run-a")
+    assert not (tmp_path / "run-a").exists()

@@ -111,8 +111,14 @@ def _session_end(status: int) -> summary_pb2.Summary:
 class _OpenLog:
     file: BinaryIO
     writer: RecordWriter
-    epoch: int = -1  # the last epoch written
     moved_at: float = 0.0  # when it last had something new
+
+
+@dataclass
+class _Written:
+    """What has been written of a run (kept while it is in memory, its file open or not)."""
+
+    epoch: int = -1
     ended: bool = False  # its session end is written
 
 
@@ -125,6 +131,7 @@ class TensorBoardLog:
         self._runs = runs
         self._period_s = period_s
         self._open: dict[str, _OpenLog] = {}
+        self._written: dict[str, _Written] = {}
         self._lock = threading.Lock()  # a round, or a forget, at a time
         self._failed: set[str] = set()  # runs whose folder cannot be written: not retried
         self._stop = threading.Event()
@@ -151,9 +158,14 @@ class TensorBoardLog:
         """Write what moved since the last round; close files that have been quiet."""
         now = time.monotonic()
         with self._lock:
-            for run in self._runs():
+            runs = self._runs()
+            for run in runs:
                 if run.id not in self._failed:
                     self._write(run, now)
+            if len(self._written) > len(runs):  # runs gone from memory: forget their marks
+                present = {run.id for run in runs}
+                for run_id in [i for i in self._written if i not in present]:
+                    del self._written[run_id]
             for run_id, entry in list(self._open.items()):
                 if now - entry.moved_at > CLOSE_AFTER_S:
                     self._close(run_id)
@@ -162,21 +174,23 @@ class TensorBoardLog:
 
     def _write(self, run: LoggedRun, now: float) -> None:
         epoch, state = run.epoch, run.state
-        entry = self._open.get(run.id)
-        if entry is not None and epoch == entry.epoch and (entry.ended or state not in
-                                                            ENDED_STATES):
-            return
-        if entry is None and epoch == 0 and state not in ENDED_STATES:
+        written = self._written.setdefault(run.id, _Written())
+        if written.epoch == -1 and epoch == 0 and state not in ENDED_STATES:
             return  # nothing trained yet: no file for a run that may never train
+        new_epoch = epoch != written.epoch
+        ending = state in ENDED_STATES and not written.ended
+        if not (new_epoch or ending):
+            return
         try:
+            entry = self._open.get(run.id)
             if entry is None:
                 entry = self._open[run.id] = self._open_log(run)
-            if epoch != entry.epoch:
+            if new_epoch:
                 self._add(entry, summary=self._scalar_summary(run.job.metrics()), step=epoch)
-                entry.epoch = epoch
-            if state in ENDED_STATES and not entry.ended:
+                written.epoch = epoch
+            if ending:
                 self._add(entry, summary=_session_end(ENDED_STATES[state]), step=epoch)
-                entry.ended = True
+                written.ended = True
             entry.moved_at = now
         except OSError as error:
             log.error("cannot write TensorBoard events for run %s: %s", run.id, error)
@@ -227,6 +241,7 @@ class TensorBoardLog:
         with self._lock:
             self._close(run_id)
             self._failed.discard(run_id)
+            self._written.pop(run_id, None)
             shutil.rmtree(self.run_folder(run_id), ignore_errors=True)
 
     def close(self) -> None:
