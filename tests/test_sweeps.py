@@ -345,3 +345,26 @@ def test_the_tensorboard_log_knows_no_problem_and_writes_each_epoch_once(
     assert end.status == api_pb2.STATUS_FAILURE
     log.forget("run-a")
     assert not (tmp_path / "run-a").exists()
+
+
+def test_a_fitting_lesson_sweeps_like_the_playground(client: FlaskClient) -> None:
+    sweep = _create(client, {"base": {"problem": "fitting", "dataset": "mystery"},
+                             "vary": {"learningRate": [0.01, 0.1, 0.5]}})
+    assert sweep["problem"] == "fitting" and sweep["page"] == "/fitting.html"
+    specs = [run["spec"] for run in sweep["runs"]]
+    assert [spec["learningRate"] for spec in specs] == [0.01, 0.1, 0.5]
+    assert all(_without(s, "learningRate") == _without(specs[0], "learningRate") for s in specs)
+    url = f"/api/sweeps/{sweep['id']}"
+    _wait(lambda: all(r["epoch"] > 5 for r in client.get(url).get_json()["runs"]))
+
+
+@pytest.mark.usefixtures("mnist")
+def test_an_mnist_configuration_sweeps_presets(client: FlaskClient) -> None:
+    sweep = _create(client, {"base": {"problem": "mnist", "trainImages": 1000, "seed": 3},
+                             "vary": {"preset": ["softmax", "dense-relu"]}}, "?state=paused")
+    assert [run["spec"]["preset"] for run in sweep["runs"]] == ["softmax", "dense-relu"]
+    assert [len(run["spec"]["layers"]) for run in sweep["runs"]] != [0, 0]
+    assert sweep["runs"][0]["spec"]["layers"] != sweep["runs"][1]["spec"]["layers"]
+    response = client.post("/api/sweeps", json={"base": {"problem": "mnist"},
+                                                "vary": {"preset": ["softmax", "resnet"]}})
+    assert response.status_code == 400 and response.get_json()["field"] == "vary.preset"
