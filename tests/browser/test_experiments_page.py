@@ -169,3 +169,24 @@ def test_the_playground_link_carries_its_configuration_to_a_new_sweep(
         assert page.locator(".map-cell").count() == 2
     finally:
         http_json(f"{live_server}/api/sweeps/{quote(sweep_id)}", "DELETE")
+
+
+def test_a_fitting_sweeps_run_opens_in_the_fitting_page(
+        experiments: ExperimentsPage, live_server: str, page: Page) -> None:
+    sweep = http_json(f"{live_server}/api/sweeps", "POST", {
+        "base": {"problem": "fitting", "dataset": "mystery", "model": "network"},
+        "vary": {"learningRate": [0.01, 0.1]}})
+    try:
+        experiments.open(f"#sweep={sweep['id']}")
+        run = sweep["runs"][1]
+        link = page.locator(f".map-cell[data-run='{run['id']}'] a.map-link")
+        assert link.get_attribute("href") == f"/fitting.html?run={run['id']}"
+        link.click()
+        page.wait_for_selector("body[data-ready=true]", timeout=60_000)
+        assert page.evaluate("window.__fitting.runId") == run["id"]
+        assert float(page.locator("#learningRate").input_value()) == 0.1
+        assert page.locator("#model").input_value() == "network"
+        page.goto(f"{live_server}/experiments.html")  # leaving it does not delete it
+        assert http_json(f"{live_server}/api/runs/{run['id']}")["id"] == run["id"]
+    finally:
+        http_json(f"{live_server}/api/sweeps/{sweep['id']}", "DELETE")

@@ -161,6 +161,13 @@ const runHooks = {
     }
   },
   progress: showProgress,
+  /** An existing run (`?run=<id>`, a sweep's) becomes the page's: its settings are shown. */
+  adopted(run) {
+    page.settings = { ...page.fitting.defaults, csv: null, ...run.spec };
+    page.controls.show(page.settings);
+    page.controls.showLesson(null);
+    history.replaceState(null, "", location.pathname); // a reload makes a run of its own
+  },
   failed(error) {
     if (error.field === "csv") {
       const reason = error.message.replace(/^csv: /, "");
@@ -270,7 +277,13 @@ async function main() {
   });
 
   requestAnimationFrame(frame);
-  await onLesson(page.fitting.lessons[0].key);
+  const adopted = new URLSearchParams(location.search).get("run");
+  if (adopted) {
+    page.settings = { ...page.fitting.defaults, csv: null }; // if the run cannot be had
+    await page.control.adopt(adopted);
+  } else {
+    await onLesson(page.fitting.lessons[0].key);
+  }
   probe.ready = true;
   document.body.dataset.ready = "true";
 }
