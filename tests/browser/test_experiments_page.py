@@ -50,7 +50,8 @@ def experiments(page: Page, live_server: str) -> Iterator[ExperimentsPage]:
 
 def test_a_two_by_three_sweep_trains_live_sorts_and_opens_a_run(
         experiments: ExperimentsPage, live_server: str, page: Page) -> None:
-    sweep = http_json(f"{live_server}/api/sweeps", "POST", SWEEP)
+    # Paused: the maps first show the untrained networks, then "Resume all" trains them.
+    sweep = http_json(f"{live_server}/api/sweeps?state=paused", "POST", SWEEP)
     ids = [run["id"] for run in sweep["runs"]]
     try:
         experiments.open(f"#sweep={sweep['id']}")
@@ -68,7 +69,10 @@ def test_a_two_by_three_sweep_trains_live_sorts_and_opens_a_run(
             draws = page.evaluate("window.__experiments.draws")
             return experiments.map_hashes() if all(draws.get(i, 0) > 0 for i in ids) else None
 
-        first = experiments.wait_until(drawn, message="six maps drawn from snapshots")
+        first = experiments.wait_until(drawn, message="six untrained maps drawn")
+        assert {r["state"] for r in http_json(f"{live_server}/api/sweeps/{sweep['id']}")[
+            "runs"]} == {"paused"}
+        page.click("#resume-all")
         changed: set[str] = set()
 
         def all_changed() -> bool:

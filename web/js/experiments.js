@@ -115,6 +115,7 @@ async function showSweep(id) {
     timers: [],
     stream: null,
     table: null,
+    loading: new Set(live.map((run) => run.id)), // their models: their data waits for them
   });
   shown.table = new SweepTable(freshTable(), {
     target: shown.target,
@@ -142,8 +143,14 @@ async function showSweep(id) {
       state === "live" ? "" : state === "closed" ? "connection lost: reload the page" : "reconnecting…"),
   });
   await Promise.all(live.map(async (run) => {
-    const details = await api.getRun(run.id);
-    if (!shown.closed) await shown.maps.load(details, page.catalog.playground.inputRange);
+    try {
+      const details = await api.getRun(run.id);
+      if (!shown.closed) await shown.maps.load(details, page.catalog.playground.inputRange);
+    } catch (error) {
+      page.status.error("Could not load a run's model", error);
+    } finally {
+      shown.loading.delete(run.id);
+    }
   }));
   shown.timers.push(setInterval(() => poll(shown), POLL_MS));
   shown.timers.push(setInterval(() => shown.table.render(), TABLE_MS));
@@ -202,6 +209,7 @@ function frame() {
   const shown = page.shown;
   if (!shown?.stream) return;
   for (const run of shown.sweep.runs) {
+    if (shown.loading.has(run.id)) continue; // a paused run's one snapshot must not be lost
     const data = shown.stream.take(run.id);
     if (!data) continue;
     const epoch = data.batch ?? data.epoch; // the run's own step: an MNIST run counts batches
