@@ -9,7 +9,7 @@ from pathlib import Path
 
 from flask import Flask, Response
 
-from server.api import catalog_api, health_api, pages, runs_api
+from server.api import catalog_api, health_api, pages, runs_api, sweeps_api
 from server.api.errors import register_error_handlers
 from server.api.guard import register_request_guard
 from server.config import MAX_BODY_BYTES, Config
@@ -21,6 +21,8 @@ from server.runs.exports import ExportFolder
 from server.runs.models import RunModels
 from server.runs.run import Job, RunRegistry
 from server.runs.store import RunRecord, RunStore
+from server.runs.sweeps import SweepBook
+from server.runs.tensorboard_log import TensorBoardLog
 from server.training.scheduler import Scheduler
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -84,6 +86,10 @@ def create_app(config: Config | None = None) -> Flask:
     app.extensions["stream_slots"] = StreamSlots(config.max_streams)
     app.extensions["data_dir_lock"] = data_dir_lock
     app.extensions["exports"] = exports = ExportFolder(config.data_dir)
+    app.extensions["sweeps"] = SweepBook(store)
+    tensorboard = TensorBoardLog(config.data_dir / "tensorboard", registry.all)
+    app.extensions["tensorboard"] = tensorboard
+    tensorboard.start()
     if data_dir_lock.held or not LOCKING_SUPPORTED:
         # Zips of deleted runs only when every run is known (the store opened clean).
         known = ({summary["id"] for summary in registry.summaries()}
@@ -100,6 +106,7 @@ def create_app(config: Config | None = None) -> Flask:
         blueprint = problem.blueprint()
         if blueprint is not None:
             app.register_blueprint(blueprint)
+    app.register_blueprint(sweeps_api.bp)
     app.register_blueprint(pages.bp)
 
     @app.after_request
@@ -122,6 +129,7 @@ def shutdown(app: Flask) -> None:
     """Save and halt every run and wait for compilations in flight: a process that exits
     while XLA compiles in another thread aborts (exit 134) instead of ending cleanly."""
     app.extensions["runs"].close()
+    app.extensions["tensorboard"].close()  # after the runs: their last epochs are written
     warm_up = app.extensions.get("warm_up")
     if warm_up is not None:
         warm_up.join(timeout=120)

@@ -14,6 +14,7 @@ from flask.typing import ResponseReturnValue
 
 from server.config import Config
 from server.problems import PROBLEMS
+from server.runs.sweeps import MAX_SWEEP_RUNS, MAX_VARIED
 
 bp = Blueprint("catalog", __name__)
 
@@ -28,4 +29,5 @@ def build_catalog(config: Config) -> dict[str, Any]:
     return {
         "problems": [problem.describe() for problem in PROBLEMS.values()],
         **{key: problem.catalog(config) for key, problem in PROBLEMS.items()},
+        "sweeps": {"maxRuns": MAX_SWEEP_RUNS, "maxVaried": MAX_VARIED},
     }

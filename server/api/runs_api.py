@@ -141,16 +141,26 @@ def step_run(run_id: str) -> ResponseReturnValue:
 
 @bp.delete("/api/runs/<run_id>")
 def delete_run(run_id: str) -> ResponseReturnValue:
+    if not delete_everywhere(run_id):
+        raise RunNotFoundError()
+    return "", 204
+
+
+def delete_everywhere(run_id: str) -> bool:
+    """Delete a run and all it left: its export model, state, kept zip, TensorBoard events,
+    and what only it used of its problem's (uploaded photos). False when there was no
+    such run."""
     registry = _registry()
     _models().forget(run_id)  # first: the registry gives the memory back as it deletes
     known = registry.kind_and_spec(run_id)
     if not registry.delete(run_id):
-        raise RunNotFoundError()
+        return False
     current_app.extensions["exports"].remove(run_id)
-    if known is not None and known[0] in PROBLEMS:  # what only this run used goes with it
+    current_app.extensions["tensorboard"].forget(run_id)
+    if known is not None and known[0] in PROBLEMS:
         PROBLEMS[known[0]].run_deleted(known[1], _config(), lambda: (
             summary["spec"] for summary in registry.summaries()))
-    return "", 204
+    return True
 
 
 @bp.get("/api/runs/<run_id>/events")

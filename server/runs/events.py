@@ -12,6 +12,7 @@ import bisect
 import json
 import math
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -166,6 +167,76 @@ class SseStream:
                 return
             else:
                 yield HEARTBEAT
+
+    def close(self) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+        self._on_close()
+
+
+def _payload(event: Event) -> bytes:
+    """The JSON an event's wire form carries (built once when it was published)."""
+    start = event.wire.index(b"\ndata: ") + len(b"\ndata: ")
+    return event.wire[start:-2]
+
+
+class MergedSseStream:
+    """One event stream for several runs (a sweep's): each event says whose it is.
+
+    A browser opens at most six connections to a server, so a page watching a
+    dozen runs cannot hold a stream per run. This one polls the runs' logs a few
+    dozen times a second and sends `event: <kind>` with `data: {"run": id,
+    "data": …}`, the data exactly as the run's own stream has it. It has no ids: a
+    client that reconnects gets every run's newest status and data again, which is
+    all a comparison needs. Training never waits for it (the logs coalesce).
+    """
+
+    def __init__(self, logs: dict[str, EventLog], heartbeat_s: float,
+                 on_close: Callable[[], None], *, kinds: frozenset[str] | None = None,
+                 poll_s: float = 0.04) -> None:
+        self._logs = logs
+        self._heartbeat_s = heartbeat_s
+        self._on_close = on_close
+        self._kinds = kinds  # data kinds sent (status always is); None: every kind
+        self._poll_s = poll_s
+        self._closed = False
+        self._lock = threading.Lock()
+
+    def _frames(self, run_id: str, events: list[Event], first: bool) -> list[bytes]:
+        if first:  # a new client: the newest status is enough, not the run's whole past
+            statuses = [e for e in events if e.kind == "status"]
+            events = [e for e in events if e.kind != "status"] + statuses[-1:]
+            events.sort(key=lambda e: e.id)
+        head = f'{{"run":"{run_id}","data":'.encode()
+        return [b"event: " + e.kind.encode() + b"\ndata: " + head + _payload(e) + b"}\n\n"
+                for e in events
+                if e.kind == "status" or self._kinds is None or e.kind in self._kinds]
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield RETRY
+        sent = dict.fromkeys(self._logs, 0)
+        quiet_since = time.monotonic()
+        first = True
+        while not self._closed:
+            chunks: list[bytes] = []
+            for run_id, log in self._logs.items():
+                events = log.since(sent[run_id])
+                if events:
+                    sent[run_id] = events[-1].id
+                    chunks += self._frames(run_id, events, first)
+            first = False
+            now = time.monotonic()
+            if chunks:
+                yield b"".join(chunks)
+                quiet_since = now
+            elif all(log.closed for log in self._logs.values()):
+                return
+            elif now - quiet_since >= self._heartbeat_s:
+                yield HEARTBEAT
+                quiet_since = now
+            time.sleep(self._poll_s)
 
     def close(self) -> None:
         with self._lock:

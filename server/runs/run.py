@@ -628,13 +628,28 @@ class RunRegistry:
         self._reaper = threading.Thread(target=self._reap, name="run-reaper", daemon=True)
         self._reaper.start()
 
-    def check_room(self) -> None:
-        """Raise `LimitError` if a new run could not be kept: checked before its job is
-        made, so a refused request builds no model."""
+    def check_room(self, count: int = 1) -> None:
+        """Raise `LimitError` if `count` new runs could not be kept: checked before their
+        jobs are made, so a refused request builds no model."""
         with self._lock:
-            if (len(self._runs) + self._reserved >= self._max_runs
-                    and self._eviction_candidate() is None):
+            free = self._max_runs - len(self._runs) - self._reserved
+            if free >= count:
+                return
+            evictable = self._evictable_count(count - free)
+            if free + evictable < count:
                 raise self._full()
+
+    def _evictable_count(self, wanted: int) -> int:
+        """Caller holds the lock: how many runs (up to `wanted`) could wait in the store."""
+        if self._store is None or not self._store.healthy:
+            return 0
+        count = 0
+        for run in self._runs.values():
+            if run.state in ENDED or (run.state == PAUSED and run.unwatched_and_idle()):
+                count += 1
+                if count >= wanted:
+                    break
+        return count
 
     def create(self, kind: str, spec: dict[str, Any], job: Job, *,
                paused: bool = False, epoch: int = 0,

@@ -41,6 +41,14 @@ CREATE TABLE IF NOT EXISTS runs (
 )
 """
 INSERT_ROW = "INSERT OR REPLACE INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+# Sweeps (server/runs/sweeps.py) are kept beside their runs: a small JSON document each.
+SWEEP_SCHEMA = """
+CREATE TABLE IF NOT EXISTS sweeps (
+    id TEXT PRIMARY KEY,
+    created_at REAL NOT NULL,
+    data TEXT NOT NULL
+)
+"""
 
 
 @dataclass
@@ -111,6 +119,7 @@ class RunStore:
             # creating runs at once queue behind the disk.
             connection.execute("PRAGMA synchronous=NORMAL")
             connection.execute(SCHEMA)
+            connection.execute(SWEEP_SCHEMA)
             check_integrity(connection)
         except BaseException:
             connection.close()
@@ -181,6 +190,47 @@ class RunStore:
                 self._connection.execute("DELETE FROM runs WHERE id = ?", (run_id,))
         except (sqlite3.Error, OSError) as error:
             self._fail("write", error)
+
+    def save_sweep(self, sweep_id: str, created_at: float, data: dict[str, Any]) -> bool:
+        """Keep a sweep's JSON (its runs are saved as runs)."""
+        if self._connection is None:
+            return False
+        try:
+            with self._lock:
+                self._connection.execute("INSERT OR REPLACE INTO sweeps VALUES (?, ?, ?)",
+                                         (sweep_id, created_at, json.dumps(data)))
+            return True
+        except (sqlite3.Error, OSError, ValueError) as error:
+            self._fail("write", error)
+            return False
+
+    def delete_sweep(self, sweep_id: str) -> None:
+        if self._connection is None:
+            return
+        try:
+            with self._lock:
+                self._connection.execute("DELETE FROM sweeps WHERE id = ?", (sweep_id,))
+        except (sqlite3.Error, OSError) as error:
+            self._fail("write", error)
+
+    def sweeps(self) -> list[dict[str, Any]]:
+        """Every readable sweep's JSON, oldest first."""
+        if self._connection is None:
+            return []
+        try:
+            with self._lock:
+                rows = self._connection.execute(
+                    "SELECT id, data FROM sweeps ORDER BY created_at").fetchall()
+        except (sqlite3.Error, OSError) as error:
+            self._fail("read", error)
+            return []
+        out = []
+        for sweep_id, data in rows:
+            try:
+                out.append(json.loads(data))
+            except ValueError as error:
+                log.error("skipping unreadable sweep %s: %s", sweep_id, error)
+        return out
 
     def load(self, run_id: str) -> RunRecord | None:
         """One run, whole; None when it is not stored (or cannot be read)."""

@@ -42,6 +42,7 @@ async function request(method, url, body, { keepalive = false } = {}) {
 }
 
 const runUrl = (id) => `/api/runs/${encodeURIComponent(id)}`;
+const sweepUrl = (id) => `/api/sweeps/${encodeURIComponent(id)}`;
 
 export const api = {
   catalog: () => request("GET", "/api/catalog"),
@@ -63,4 +64,13 @@ export const api = {
     request("DELETE", runUrl(id), undefined, { keepalive }),
   eventsUrl: (id) => `${runUrl(id)}/events`,
   exportUrl: (id) => `${runUrl(id)}/export.zip`,
+  getRun: (id) => request("GET", runUrl(id)),
+  /** A sweep: `{base, vary: {field: [values]}}` → `{id, runs: [{id, settings, …}]}`. */
+  createSweep: (body) => request("POST", "/api/sweeps", body),
+  listSweeps: () => request("GET", "/api/sweeps"),
+  getSweep: (id, { history = false } = {}) =>
+    request("GET", `${sweepUrl(id)}${history ? "?history=1" : ""}`),
+  patchSweep: (id, changes) => request("PATCH", sweepUrl(id), changes),
+  deleteSweep: (id) => request("DELETE", sweepUrl(id)),
+  sweepEventsUrl: (id, kinds) => `${sweepUrl(id)}/events?kinds=${kinds.join(",")}`,
 };

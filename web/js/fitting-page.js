@@ -10,6 +10,7 @@ import { LogLossChart } from "./fitting-loss.js";
 import { FittingModel } from "./fitting-model.js";
 import { CurvePlot } from "./fitting-plot.js";
 import { LossSurface } from "./fitting-surface.js";
+import { linkExperiments } from "./experiment-link.js";
 import { RunControl } from "./run-control.js";
 import { StatusLine } from "./status-line.js";
 
@@ -160,6 +161,13 @@ const runHooks = {
     }
   },
   progress: showProgress,
+  /** An existing run (`?run=<id>`, a sweep's) becomes the page's: its settings are shown. */
+  adopted(run) {
+    page.settings = { ...page.fitting.defaults, csv: null, ...run.spec };
+    page.controls.show(page.settings);
+    page.controls.showLesson(null);
+    history.replaceState(null, "", location.pathname); // a reload makes a run of its own
+  },
   failed(error) {
     if (error.field === "csv") {
       const reason = error.message.replace(/^csv: /, "");
@@ -261,6 +269,7 @@ async function main() {
   page.surface = new LossSurface($("surface"));
   page.chart = new LogLossChart($("loss-chart"));
   page.control = new RunControl(page.status, runHooks);
+  linkExperiments($("experiments-link"), () => specOf(page.settings));
   window.addEventListener("resize", () => {
     page.dirty = true;
     page.chart.dirty = true;
@@ -268,7 +277,13 @@ async function main() {
   });
 
   requestAnimationFrame(frame);
-  await onLesson(page.fitting.lessons[0].key);
+  const adopted = new URLSearchParams(location.search).get("run");
+  if (adopted) {
+    page.settings = { ...page.fitting.defaults, csv: null }; // if the run cannot be had
+    await page.control.adopt(adopted);
+  } else {
+    await onLesson(page.fitting.lessons[0].key);
+  }
   probe.ready = true;
   document.body.dataset.ready = "true";
 }

@@ -11,6 +11,7 @@ import { LabProgress } from "./mnist-progress.js";
 import { DigitReader } from "./mnist-reading.js";
 import { LabRunControl } from "./mnist-run-control.js";
 import { PanelViews } from "./mnist-views.js";
+import { linkExperiments } from "./experiment-link.js";
 import { bindShortcuts } from "./shortcuts.js";
 import { StatusLine } from "./status-line.js";
 
@@ -140,6 +141,7 @@ async function init() {
     showError("Could not load the catalogue", error);
     $("start").disabled = true;
   }
+  linkExperiments($("experiments-link"), () => lab.editor?.body());
   lab.progress.reset(null);
   lab.views.show("0");
   await backend;

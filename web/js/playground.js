@@ -14,6 +14,7 @@ import { NetworkView } from "./network-view.js";
 import { OutputView } from "./output-view.js";
 import { ProgressChart } from "./progress-chart.js";
 import { RunControl } from "./run-control.js";
+import { linkExperiments } from "./experiment-link.js";
 import { bindShortcuts } from "./shortcuts.js";
 import { HashHistory } from "./state.js";
 import { showEpoch, showValues } from "./playground-readout.js";
@@ -149,6 +150,13 @@ const runHooks = {
   progress: showProgress,
   stateChanged(state) {
     if (state === "running" && page.travel && !page.travel.live) page.travel.goLive();
+  },
+  /** An existing run (`/?run=<id>`, a sweep's) becomes the page's: its settings are shown. */
+  adopted(run) {
+    const known = Object.entries(run.spec).filter(([key]) => page.state.specKeys.includes(key));
+    page.state = page.state.with(Object.fromEntries(known));
+    page.controls.show(page.state);
+    history.replaceState(null, "", `/${location.hash}`); // a reload makes a run of its own
   },
 };
 
@@ -376,8 +384,12 @@ async function main() {
     }, 150);
   });
 
+  linkExperiments($("experiments-link"), () => page.state.spec());
   requestAnimationFrame(frame);
-  if (!(await startFirstRun(control, page.state.get("forkedFrom")))) {
+  const adopted = new URLSearchParams(location.search).get("run");
+  if (adopted) {
+    await control.adopt(adopted);
+  } else if (!(await startFirstRun(control, page.state.get("forkedFrom")))) {
     page.status.set("message", "The run this link was forked from is gone: this is a new run");
   }
   probe.ready = true;

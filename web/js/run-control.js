@@ -89,6 +89,33 @@ export class RunControl {
     }
   }
 
+  /** Show an existing run (`/?run=<id>`: one of a sweep's) instead of a new one; the page
+   * does not own it, so moving on does not delete it. A run that cannot be had: a new one. */
+  async adopt(runId) {
+    const start = ++this.starts;
+    try {
+      const run = await api.getRun(runId);
+      const model = await this.page.load(run);
+      if (start !== this.starts) {
+        model.dispose();
+        return;
+      }
+      this.session.adopt(run);
+      this.page.adopted?.(run);
+      const previous = this.model;
+      this.model = model;
+      this.page.show(run, model);
+      previous?.dispose();
+      this.showState(run.state);
+      $("download").href = api.exportUrl(run.id);
+      $("download").classList.remove("disabled");
+      document.body.classList.remove("loading");
+    } catch (error) {
+      await this.start();
+      this.status.error("Could not open that run; here is a new one", error);
+    }
+  }
+
   /** The play / pause button, the step button and body[data-run-state] for `state`. */
   showState(state) {
     const playing = state === "running";

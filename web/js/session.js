@@ -75,6 +75,7 @@ export class RunSession {
   attach(run, { keepPrevious = false } = {}) {
     if (keepPrevious) this.run = null;
     this.release();
+    this.owned = true;
     this.run = run;
     this.state = run.state;
     const id = run.id;
@@ -94,10 +95,20 @@ export class RunSession {
     });
   }
 
-  /** Close the stream and delete the run (the server stops training it). */
+  /**
+   * Make an existing run (a sweep's) the current one without owning it: moving on to
+   * another run, or leaving the page, does not delete it.
+   */
+  adopt(run) {
+    this.opening += 1; // a start under way loses to it
+    this.attach(run);
+    this.owned = false;
+  }
+
+  /** Close the stream and delete the run, if the page made it (the server stops it). */
   release({ keepalive = false } = {}) {
     this.stream?.close();
-    if (this.run) api.deleteRun(this.run.id, { keepalive }).catch(() => {});
+    if (this.run && this.owned) api.deleteRun(this.run.id, { keepalive }).catch(() => {});
     this.stream = null;
     this.run = null;
     this.state = null;
