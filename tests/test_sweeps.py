@@ -137,7 +137,7 @@ def test_a_run_deleted_on_its_own_shows_as_deleted_in_its_sweep(client: FlaskCli
     ({"vary": {"problem": ["mnist", "fitting"]}}, "vary.problem", "one problem"),
     ({"vary": []}, "vary", "one or two fields"),
     ({}, "vary", "one or two fields"),
-    ({"base": {"noise": 99}, "vary": {"learningRate": [0.1]}}, "base.noise", "from 0 to 50"),
+    ({"base": {"noise": 99}, "vary": {"learningRate": [0.1]}}, "base.noise", "from 0 to 80"),
     ({"base": {"problem": "chess"}, "vary": {"learningRate": [0.1]}}, "base.problem", ""),
     ({"base": [], "vary": {"learningRate": [0.1]}}, "base", "spec object"),
     ({"base": {}, "vary": {"learningRate": [0.1]}, "extra": 1}, "extra", "unknown field"),
