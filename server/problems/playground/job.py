@@ -7,9 +7,11 @@ from typing import Any
 
 import numpy as np
 
-from server.problems.playground.choices import BATCH_SIZE, INPUT_RANGE
-from server.problems.playground.datasets import Split, generate
+from server.problems.playground.choices import BATCH_SIZE, INPUT_RANGE, OPTIMIZERS
+from server.problems.playground.datasets import Split
 from server.problems.playground.features import FEATURES, feature_matrix
+from server.problems.playground.keras_code import keras_script
+from server.problems.playground.many_classes import generate_any, split_points
 from server.problems.playground.spec import PlaygroundSpec
 from server.training.dense import initial_weights, sign_accuracy
 from server.training.engine import Architecture, capacity_for
@@ -24,11 +26,21 @@ def architecture_of(spec: PlaygroundSpec, split: Split) -> Architecture:
     return Architecture(
         num_inputs=len(spec.features),
         hidden_layers=spec.network_shape,
-        activation=spec.activation,
+        activation=spec.keras_activation,
         output_activation=spec.output_activation,
         capacity=capacity_for(max(len(split.train), len(split.test))),
         batch_capacity=int(BATCH_SIZE.max),
+        optimizer=spec.optimizer,
+        outputs=spec.outputs,
+        dropout=spec.dropout,
     )
+
+
+def make_split(spec: PlaygroundSpec, seed: str) -> Split:
+    """The run's points: drawn ones, or the data set's, shuffled and split by `seed`."""
+    if spec.points:
+        return split_points(spec.points, spec.perc_train_data, seed)
+    return generate_any(spec.dataset_key, spec.noise, spec.perc_train_data, seed)
 
 
 class PlaygroundJob(DenseNetworkJob):
@@ -37,12 +49,11 @@ class PlaygroundJob(DenseNetworkJob):
     def __init__(self, spec: PlaygroundSpec, scheduler: Scheduler, *,
                  max_snapshot_rate: float) -> None:
         self.spec = spec
-        self.split: Split = generate(spec.dataset_key, spec.noise, spec.perc_train_data,
-                                     spec.seed)
+        self.split: Split = make_split(spec, spec.seed)
         self.features = list(spec.features)
         architecture = architecture_of(spec, self.split)
         weights = initial_weights(architecture.num_inputs, architecture.hidden_layers,
-                                  np.random.default_rng())
+                                  np.random.default_rng(), architecture.outputs)
         if spec.init_zero:
             weights = [np.zeros_like(w) for w in weights]
         super().__init__(
@@ -61,17 +72,21 @@ class PlaygroundJob(DenseNetworkJob):
             split = self.split
         return {
             "features": self.features,
+            "classes": self.spec.classes,
             "train": split.train.tolist(),
             "test": split.test.tolist(),
         }
 
     def export_metadata(self) -> dict[str, Any]:
         """What a downloaded model needs to be used correctly, away from this server."""
-        output = (
-            "one tanh output in [-1, 1]: > 0 is class +1 (blue), < 0 class -1 (orange)"
-            if self.spec.problem == "classification"
-            else "one linear output: the predicted value (labels lie near [-1, 1])"
-        )
+        classes = self.spec.classes
+        if classes > 2:
+            output = (f"{classes} softmax outputs: the probability of each class 0…"
+                      f"{classes - 1}; the most likely one is the prediction")
+        elif classes == 2:
+            output = "one tanh output in [-1, 1]: > 0 is class +1 (blue), < 0 class -1 (orange)"
+        else:
+            output = "one linear output: the predicted value (labels lie near [-1, 1])"
         metrics = self.metrics()
         return {
             "spec": self.spec.to_json(),
@@ -82,10 +97,20 @@ class PlaygroundJob(DenseNetworkJob):
             "inputOrder": "columns are the features above, in that order, computed from (x1, x2)",
             "inputRange": list(INPUT_RANGE),
             "output": output,
-            "loss": "0.5 * mean squared error",
+            "classes": classes,
+            "loss": ("sparse categorical cross-entropy" if classes > 2
+                     else "0.5 * mean squared error"),
+            "optimizer": self.spec.optimizer,
+            "dropout": self.spec.dropout,
             "trainLoss": metrics["trainLoss"],
             "testLoss": metrics["testLoss"],
         }
+
+    def keras_code(self, run_id: str) -> str:
+        with self._lock:
+            spec, split = self.spec, self.split
+            rate, reg_rate = self._learning_rate, self._regularization_rate
+        return keras_script(run_id, spec, split, rate, reg_rate, spec.optimizer)
 
     # -- the run's training thread ---------------------------------------------------------
 
@@ -102,6 +127,8 @@ class PlaygroundJob(DenseNetworkJob):
                                changes.get("frameRate", self.pace.frame_rate)))
         if "seed" in changes:
             self._regenerate(changes["seed"])
+        if "optimizer" in changes and changes["optimizer"] != self.spec.optimizer:
+            self._switch_optimizer(changes["optimizer"])
         edits = changes.get("weights", []), changes.get("biases", [])
         if any(edits):
             weights = [w.copy() for w in seat.weights]
@@ -111,11 +138,23 @@ class PlaygroundJob(DenseNetworkJob):
                 weights[2 * edit["layer"] + 1][edit["unit"]] = edit["value"]
             seat.set_weights(weights)
 
+    def _switch_optimizer(self, key: str) -> None:
+        """Another optimizer from now on: the weights and the epoch stay, the optimizer's
+        state (momentum, running averages, step count) starts fresh — the page says so."""
+        architecture = dataclasses.replace(self.architecture, optimizer=key)
+        self._scheduler.reseat(self._require_trainer(), architecture)
+        with self._lock:
+            self.architecture = architecture
+            self.spec = dataclasses.replace(self.spec, optimizer=key)
+        label = next(label for k, label, _ in OPTIMIZERS if k == key)
+        self._notice(f"Optimizer now {label}: the network keeps its weights; the optimizer "
+                     f"starts with a fresh state (no momentum or averages yet)")
+
     def _regenerate(self, seed: str) -> None:
         """New points from a new seed (the classic's Regenerate): the same data set, noise
         and ratio, so the same sizes; the network, its weights and its epoch stay."""
         spec = dataclasses.replace(self.spec, seed=seed)
-        split = generate(spec.dataset_key, spec.noise, spec.perc_train_data, seed)
+        split = make_split(spec, seed)
         with self._lock:
             self.spec, self.split = spec, split
             self._data = self._make_slot_data()
