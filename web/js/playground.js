@@ -5,6 +5,10 @@
 
 import { api } from "./api.js";
 import { chooseBackend } from "./backend.js";
+import { BeyondControls } from "./beyond-controls.js";
+import { mostLikely, renderClassLegend } from "./class-colours.js";
+import { CodePanel } from "./code-panel.js";
+import { DrawPoints } from "./draw-points.js";
 import { PlaygroundControls } from "./playground-controls.js";
 import { FEATURES, featureMatrix } from "./features.js";
 import { FrameRate } from "./frame-rate.js";
@@ -35,6 +39,7 @@ const probe = (window.__playground = {
   weights: () => page.latest?.weights ?? null, // the newest state's [[kernel, bias], …]
   chartIsLog: () => page.chart?.axis?.log ?? null,
   tensors: () => window.tf?.memory().numTensors ?? 0,
+  classes: () => page.classes,
 });
 
 const page = {
@@ -56,6 +61,10 @@ const page = {
   featureGrid: null,
   mapsDirty: false,
   featuresDirty: false,
+  classes: 2, // the run's classes: 2 (the classic's ±1) or 3 to 5 (softmax outputs)
+  beyond: null, // optimizer and dropout pickers
+  draw: null, // "draw your data"
+  code: null, // the "Show code" panel
   status: new StatusLine(["message", "notice", "connection", "run"], { quiet: ["notice"] }),
 };
 
@@ -153,7 +162,10 @@ const runHooks = {
     page.network.build({ selected: run.setup.features, shape: run.spec.networkShape });
     page.network.updateWeights(model.weights());
     model.compute();
-    page.output.setData(run.setup.train, run.setup.test);
+    page.classes = run.setup.classes ?? 2;
+    renderClassLegend($("class-legend"), page.classes);
+    page.output.setData(run.setup.train, run.setup.test, page.classes);
+    page.code?.refresh();
     page.chart.reset();
     page.shownEpoch = 0;
     const { trainLoss, testLoss } = run.metrics;
@@ -186,6 +198,7 @@ function applyState(next, { write = true } = {}) {
   const diff = page.state.diff(next);
   page.state = next;
   page.controls.show(next);
+  page.beyond.show(next);
   if (write) page.hash.write(next, { push: true });
   if (diff.newRun) {
     page.control.start();
@@ -212,7 +225,9 @@ function onControl(key, value) {
     return;
   }
   const seed = NEW_DATA_KEYS.includes(key) ? { seed: null } : {}; // the server draws one
-  applyState(page.state.with({ [key]: value, ...seed }));
+  // Picking a data set (or the problem) leaves drawn points behind.
+  const own = ["dataset", "regDataset", "problem"].includes(key) ? { points: [] } : {};
+  applyState(page.state.with({ [key]: value, ...seed, ...own }));
 }
 
 /** "Regenerate": new points from a new seed; the network, its weights and its epoch stay,
@@ -230,7 +245,7 @@ async function regenerate() {
     if (session.id !== id) return;
     page.state = page.state.with({ seed: summary.spec.seed });
     page.hash.write(page.state, { push: true });
-    page.output.setData(run.setup.train, run.setup.test);
+    page.output.setData(run.setup.train, run.setup.test, run.setup.classes ?? 2);
     page.mapsDirty = true;
   } catch (error) {
     page.status.error("Could not regenerate the data", error);
@@ -261,6 +276,35 @@ async function onEdit(target, value) {
   }
 }
 
+// -- drawn points --------------------------------------------------------------------------
+
+/** Show points being drawn before their run starts (labels as the run will have them). */
+function previewPoints(points) {
+  const classes = Math.max(2, ...points.map((p) => p[2] + 1));
+  const rows = points.map(([x1, x2, cls]) => [x1, x2, classes > 2 ? cls : cls === 1 ? 1 : -1]);
+  page.output.setData(rows, [], classes);
+}
+
+/** The network's class at (x1, x2), as the map shows it. */
+function predictAt(x1, x2) {
+  const { model } = page.control;
+  if (!model) return null;
+  const features = page.state.features();
+  const values = window.tf.tidy(() => model.model.predict(
+    window.tf.tensor2d(featureMatrix(new Float32Array([x1, x2]), features), [1, features.length]),
+  ).dataSync());
+  const at = `At (${x1.toFixed(2)}, ${x2.toFixed(2)})`;
+  if (page.state.get("problem") !== "classification") return `${at}: ${values[0].toFixed(3)}`;
+  if (model.outputs > 1) {
+    const { cls, p } = mostLikely(values, 0, model.outputs);
+    probe.lastClass = cls;
+    return `${at}: class ${cls} (${(100 * p).toFixed(0)}% sure)`;
+  }
+  const cls = values[0] >= 0 ? 1 : 0;
+  probe.lastClass = cls;
+  return `${at}: class ${cls} (${cls === 1 ? "blue, +1" : "orange, −1"}; output ${values[0].toFixed(2)})`;
+}
+
 // -- drawing -------------------------------------------------------------------------------
 
 function drawMaps() {
@@ -280,7 +324,8 @@ function drawMaps() {
   } else if (hovered?.kind === "neuron") {
     shown = model.map(hovered.layer, hovered.unit);
   }
-  output.draw(shown.values, shown.offset, shown.stride, discretize);
+  if (!hovered && model.outputs > 1) output.drawClasses(model.classValues(), model.outputs, discretize);
+  else output.draw(shown.values, shown.offset, shown.stride, discretize);
   probe.frames += 1;
 }
 
@@ -377,6 +422,19 @@ async function main() {
   page.controls.show(page.state);
   page.output = new OutputView($("heatmap"), { density: DENSITY, range: catalog.inputRange });
   page.output.setShowTest(page.state.get("showTestData"));
+  page.beyond = new BeyondControls(catalog, onControl);
+  page.beyond.show(page.state);
+  page.draw = new DrawPoints(catalog, {
+    target: $("heatmap"),
+    area: $("heatmap").querySelector("canvas.points"),
+    points: () => page.state.get("points") ?? [],
+    onPoints: (points) => applyState(page.state.with({
+      points, ...(points.length > 0 ? { problem: "classification" } : {}),
+    })),
+    preview: previewPoints,
+    predictAt,
+  });
+  page.code = new CodePanel(() => page.control?.session.id ?? null);
   page.chart = new ProgressChart($("loss-chart"));
   page.travel = new TimeTravel({
     slider: $("scrub"),
