@@ -17,6 +17,7 @@ from flask.testing import FlaskClient
 
 from server.problems.playground.many_classes import MANY_CLASS_DATASETS, generate_any
 from server.training.dense import build_dense_model
+from tests.conftest import REPO_ROOT
 
 
 def _wait_epoch(client: FlaskClient, run_id: str, epoch: int, timeout: float = 90) -> dict:
@@ -168,3 +169,33 @@ def test_the_keras_script_runs_and_builds_the_same_model(client: FlaskClient, tm
     assert summary["params"] == model.count_params() == _param_count([arch.num_inputs, *sizes])
     assert np.isfinite(summary["loss"])
     assert client.get("/api/runs/nope/code.py").status_code == 404
+
+
+def _node(script: str) -> Any:
+    out = subprocess.run(["node", "--input-type=module", "-e", script], cwd=REPO_ROOT,
+                         capture_output=True, text=True, check=True, timeout=60)
+    return json.loads(out.stdout)
+
+
+def test_drawn_points_round_trip_through_the_link_and_csv_errors_name_the_line() -> None:
+    result = _node(
+        "import {encodePoints, decodePoints} from './web/js/points-code.js';"
+        "import {parsePointsCsv} from './web/js/draw-points.js';"
+        "const pts = [[-6, 6, 0], [5.99, -0.01, 4], [0.5, 1.25, 2], [-0.07, 3.33, 1]];"
+        "const text = encodePoints(pts, [-6, 6]);"
+        "const opts = {range: [-6, 6], maxClasses: 5, maxPoints: 1000};"
+        "console.log(JSON.stringify({text, back: decodePoints(text, [-6, 6], 5, 400),"
+        " bad: decodePoints(text.slice(1), [-6, 6], 5, 400),"
+        " ok: parsePointsCsv('x1,x2,class\\n1.234,2,0\\n# note\\n\\n3,-4,3\\n', opts),"
+        " word: parsePointsCsv('x1,x2,class\\n1,2,0\\n3,abc,1\\n', opts),"
+        " range: parsePointsCsv('1,2,0\\n1,7,1\\n', opts),"
+        " cls: parsePointsCsv('1,2,0\\n1,1,5\\n', opts),"
+        " count: parsePointsCsv('1,2\\n', opts)}));")
+    assert len(result["text"]) == 5 * 4
+    assert result["back"] == [[-6, 6, 0], [5.99, -0.01, 4], [0.5, 1.25, 2], [-0.07, 3.33, 1]]
+    assert result["bad"] is None
+    assert result["ok"] == {"points": [[1.23, 2, 0], [3, -4, 3]]}
+    assert result["word"]["error"].startswith("line 3:")
+    assert result["range"]["error"].startswith("line 2:")
+    assert result["cls"]["error"].startswith("line 2:")
+    assert result["count"]["error"].startswith("line 1:")

@@ -53,6 +53,7 @@ SNAPSHOT_RATE = 30.0  # rounds a second a stack aims at (each waiting seat gets 
 GATHER_S = 0.01
 ACTIVE_S = 2.0  # a seat that asked this recently keeps its slot
 SHRINK_AFTER_S = 2.0  # a stack's trainer moves to a smaller size only after this long
+MAX_IDLE_OWN = 2  # own trainers kept per architecture after their runs left
 COMPILING = ("compiling the network for this shape: the first run of it since the server "
              "started waits a second or two, later ones start at once")
 
@@ -245,6 +246,9 @@ class Scheduler:
         # Compiled trainers by (key, size) that no stack holds.
         self._idle: dict[tuple[StackKey, int], list[Trainer]] = {}
         self._made: dict[tuple[StackKey, int], int] = {}  # instances made (idle or in use)
+        # Own trainers (stateful optimizers, many classes, dropout) whose runs have left, by
+        # architecture: the next run of that architecture reuses one instead of compiling.
+        self._own_idle: dict[Architecture, list[SoloTrainer]] = {}
         self._closed = False
         self._workers = [
             threading.Thread(target=self._work, name=f"scheduler-{i}", daemon=True)
@@ -281,7 +285,11 @@ class Scheduler:
         architecture = seat.architecture
         key = stack_key(architecture)
         if needs_own_trainer(architecture):
-            seat.own = SoloTrainer(architecture)
+            with self.lock:
+                idle = self._own_idle.get(architecture)
+                seat.own = idle.pop() if idle else None
+            if seat.own is None:
+                seat.own = SoloTrainer(architecture)
             seat.own.reset_optimizer()
         with self.lock:
             stacks = self._stacks.setdefault(key, [])
@@ -320,6 +328,10 @@ class Scheduler:
                 seat.request.error = RuntimeError("the run left the scheduler")
                 seat.request.done.set()
                 seat.request = None
+            if seat.own is not None:
+                idle = self._own_idle.setdefault(seat.architecture, [])
+                if len(idle) < MAX_IDLE_OWN:
+                    idle.append(seat.own)
             if not stack.seats:
                 self._stacks[stack.key].remove(stack)
                 self._order.remove(stack)

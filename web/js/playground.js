@@ -6,7 +6,8 @@
 import { api } from "./api.js";
 import { chooseBackend } from "./backend.js";
 import { BeyondControls } from "./beyond-controls.js";
-import { mostLikely, renderClassLegend } from "./class-colours.js";
+import { renderClassLegend } from "./class-colours.js";
+import { previewRows, readAt } from "./class-reading.js";
 import { CodePanel } from "./code-panel.js";
 import { DrawPoints } from "./draw-points.js";
 import { PlaygroundControls } from "./playground-controls.js";
@@ -278,31 +279,17 @@ async function onEdit(target, value) {
 
 // -- drawn points --------------------------------------------------------------------------
 
-/** Show points being drawn before their run starts (labels as the run will have them). */
 function previewPoints(points) {
-  const classes = Math.max(2, ...points.map((p) => p[2] + 1));
-  const rows = points.map(([x1, x2, cls]) => [x1, x2, classes > 2 ? cls : cls === 1 ? 1 : -1]);
+  const { rows, classes } = previewRows(points);
   page.output.setData(rows, [], classes);
 }
 
-/** The network's class at (x1, x2), as the map shows it. */
 function predictAt(x1, x2) {
   const { model } = page.control;
   if (!model) return null;
-  const features = page.state.features();
-  const values = window.tf.tidy(() => model.model.predict(
-    window.tf.tensor2d(featureMatrix(new Float32Array([x1, x2]), features), [1, features.length]),
-  ).dataSync());
-  const at = `At (${x1.toFixed(2)}, ${x2.toFixed(2)})`;
-  if (page.state.get("problem") !== "classification") return `${at}: ${values[0].toFixed(3)}`;
-  if (model.outputs > 1) {
-    const { cls, p } = mostLikely(values, 0, model.outputs);
-    probe.lastClass = cls;
-    return `${at}: class ${cls} (${(100 * p).toFixed(0)}% sure)`;
-  }
-  const cls = values[0] >= 0 ? 1 : 0;
+  const { text, cls } = readAt(model, page.state.features(), page.state.get("problem"), x1, x2);
   probe.lastClass = cls;
-  return `${at}: class ${cls} (${cls === 1 ? "blue, +1" : "orange, −1"}; output ${values[0].toFixed(2)})`;
+  return text;
 }
 
 // -- drawing -------------------------------------------------------------------------------
