@@ -183,7 +183,9 @@ const runHooks = {
     for (const key of ["learningRate", "regularizationRate"]) {
       if (run.metrics[key] !== page.state.get(key)) live[key] = page.state.get(key);
     }
-    if (run.spec.pace !== page.state.get("pace")) live.pace = page.state.get("pace");
+    for (const key of ["pace", "optimizer"]) {
+      if (run.spec[key] !== page.state.get(key)) live[key] = page.state.get(key);
+    }
     if (Object.keys(live).length > 0) await page.control.session.patch(live);
   },
   progress: showProgress,

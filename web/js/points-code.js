@@ -9,7 +9,7 @@ const STEP = 0.01;
 
 /** A coordinate on the points' grid (0.01), clamped to [low, high]. */
 export function snapCoordinate(value, [low, high]) {
-  return Math.round(Math.min(high, Math.max(low, value)) / STEP) * STEP;
+  return Math.round(Math.min(high, Math.max(low, value)) * 100) / 100;
 }
 
 function digits(n) {
