@@ -199,3 +199,35 @@ def test_drawn_points_round_trip_through_the_link_and_csv_errors_name_the_line()
     assert result["range"]["error"].startswith("line 2:")
     assert result["cls"]["error"].startswith("line 2:")
     assert result["count"]["error"].startswith("line 1:")
+
+
+def test_own_trainers_are_private_reused_and_a_seat_moves_to_another_optimizer() -> None:
+    from server.training.engine import Architecture
+    from server.training.scheduler import Scheduler
+    from server.training.stack import SlotData
+
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-1, 1, (8, 2)).astype(np.float32)
+    y = np.where(x[:, 0] > 0, 1.0, -1.0)
+    data = SlotData(x, y, x, y, 4)
+    adam = Architecture(2, (3,), "tanh", "tanh", optimizer="adam")
+    weights = [rng.uniform(-0.5, 0.5, (2, 3)).astype(np.float32), np.zeros(3, np.float32),
+               rng.uniform(-0.5, 0.5, (3, 1)).astype(np.float32), np.zeros(1, np.float32)]
+    scheduler = Scheduler(workers=1)
+    try:
+        first = scheduler.seat(adam, data, weights, 0.03)
+        plain = scheduler.seat(Architecture(2, (3,), "tanh", "tanh"), data, weights, 0.03)
+        assert first.stack is not plain.stack  # nobody joins a run's own trainer
+        first.train(3)
+        plain.train(3)
+        trainer = first.own
+        first.leave()
+        second = scheduler.seat(adam, data, weights, 0.03)
+        assert second.own is trainer  # kept for the next run of that shape: no compiling
+        trained = second.train(2).weights
+        scheduler.reseat(second, Architecture(2, (3,), "tanh", "tanh", optimizer="sgd"))
+        assert second.own is None and second.stack is not None
+        assert all(np.array_equal(a, b) for a, b in zip(second.weights, trained, strict=True))
+        assert second.train(1).epochs == 1
+    finally:
+        scheduler.close()
