@@ -105,6 +105,15 @@ def test_a_four_class_run_shows_its_legend_and_class_colours(playground: Playgro
     code = pg.page.locator("#code-text").text_content()
     assert "keras.optimizers.Adam(learning_rate=0.03)" in code
     assert '"sparse_categorical_crossentropy"' in code
+    # Another optimizer, live: the same run, its weights kept, and the page says so.
+    run_id = pg.run_id
+    pg.page.select_option("#optimizer", "rmsprop")
+    pg.wait_until(lambda: "fresh state" in pg.page.locator("#status").text_content(),
+                  message="the page to say the optimizer starts afresh")
+    assert pg.run_id == run_id and pg.server_run()["spec"]["optimizer"] == "rmsprop"
+    assert "optimizer=rmsprop" in pg.page.url
+    pg.wait_until(lambda: "keras.optimizers.RMSprop(" in pg.page.locator(
+        "#code-text").text_content(), message="the code to follow the optimizer")
     catalog = http_json(f"{pg.base_url}/api/catalog")["playground"]
     assert [o["key"] for o in catalog["optimizers"]] == [
         o.get_attribute("value") for o in pg.page.locator("#optimizer option").all()]
