@@ -210,7 +210,7 @@ function applyState(next, { write = true } = {}) {
   if (Object.keys(diff.live).length > 0 && page.control.session.id) {
     if ("pace" in diff.live) diff.live.frameRate = page.frameRate.rate();
     page.control.session.patch(diff.live)
-      .then(() => page.code.refresh())
+      .then(() => page.code?.refresh())
       .catch((error) => page.status.error("Could not change the rate", error));
   }
   if (diff.view.includes("showTestData")) page.output.setShowTest(next.get("showTestData"));
