@@ -9,8 +9,9 @@ CHROMIUM := /usr/bin/chromium
 
 .PHONY: run test setup setup-test chromium lint bench clean
 
+# `make run VERBOSE=1` shows TensorFlow's start-up messages and every notice.
 run: setup
-	$(VENV)/bin/tf-playground serve --host $(HOST) --port $(PORT)
+	@$(VENV)/bin/tf-playground serve --host $(HOST) --port $(PORT) $(if $(VERBOSE),--verbose)
 
 test: setup-test
 	$(PY) -m ruff check .
@@ -29,7 +30,7 @@ $(VENV)/.installed: pyproject.toml | $(PY)
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -e '.[test,cluster]'
 	touch $@
 
 node_modules/.installed: package.json package-lock.json

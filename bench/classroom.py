@@ -169,6 +169,11 @@ class Server:
             self.process.kill()
 
 
+# Capacity is measured at full speed: a page's default `log` pace asks for at most
+# 1,000 epochs a second, which a room of default networks never runs out of.
+FULL_SPEED = {"pace": "max"}
+
+
 def room(server: Server, specs: list[dict], seconds: float) -> list[Learner]:
     """Every learner starts within one second; all watch until `seconds` have passed."""
     stop = threading.Event()
@@ -248,18 +253,18 @@ def main() -> None:
         print(f"server on port {server.port}, {os.cpu_count()} cores")
         print(f"single-run engine in this process: {baseline:,.0f} epochs/s")
         print("one learner alone:")
-        alone = room(server, [{}], 15)
+        alone = room(server, [dict(FULL_SPEED)], 15)
         rate = alone[0].rates(alone[0].posted + 5, alone[0].posted + 15)[0]
         print(f"  = {rate / baseline:.2f} × the single-run engine")
         server.delete_all()
         for count in args.learners:
             print(f"{count} learners on the default network:")
-            room(server, [{} for _ in range(count)], args.seconds)
+            room(server, [dict(FULL_SPEED) for _ in range(count)], args.seconds)
             server.delete_all()
         if not args.no_mixed and MNIST.exists():
             print("mixed room: 25 playground learners + 5 MNIST conv runs:")
             mnist = [{"problem": "mnist", "preset": "conv"} for _ in range(5)]
-            learners = room(server, [{} for _ in range(25)] + mnist, args.seconds)
+            learners = room(server, [dict(FULL_SPEED) for _ in range(25)] + mnist, args.seconds)
             heavy = [learner for learner in learners if learner.spec.get("problem") == "mnist"]
             print("  MNIST runs: "
                   + "; ".join(f"{'trained' if learner.first_trained else 'queued'}"

@@ -32,8 +32,8 @@ ALL_FEATURES = {k: True for k in ("x", "y", "xSquared", "ySquared", "xTimesY", "
 # its own) is compared with the two-class default: its ratio should stay above 0.5.
 NETWORKS = {
     "default (circle, x1 x2, [4, 2], tanh, batch 10)": {"seed": "0.1", "pace": "max"},
-    "largest (7 features, 6 x 8)": {"seed": "0.1", "networkShape": [8] * 6, **ALL_FEATURES,
-                                    "pace": "max"},
+    "largest (7 features, 6 x 8)": {"seed": "0.1", "pace": "max", "networkShape": [8] * 6,
+                                    **ALL_FEATURES},
     "3-class spiral, Adam ([4, 2], tanh, batch 10)": {"seed": "0.1", "pace": "max",
                                                       "dataset": "spiral3",
                                                       "optimizer": "adam"},

@@ -102,7 +102,7 @@ def main() -> None:
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.5)
-        runs = [request(port, "POST", "/api/runs", {"seed": f"0.{i + 1}"})["id"]
+        runs = [request(port, "POST", "/api/runs", {"seed": f"0.{i + 1}", "pace": "max"})["id"]
                 for i in range(args.runs)]
         stop = threading.Event()
         clients = [Client(port, runs[i % len(runs)], stop) for i in range(args.clients)]

@@ -52,8 +52,18 @@ def create_app(config: Config | None = None) -> Flask:
         MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
     )
     scheduler = Scheduler()
+    placement = None
+    if config.ray_address is not None:  # Ray is imported only here, only when asked for
+        from server.cluster.placement import RayPlacement
+
+        try:
+            placement = RayPlacement(config.ray_address, config)
+        except BaseException:
+            data_dir_lock.release()
+            scheduler.close()
+            raise
     store = RunStore(config.data_dir)
-    context = JobContext(config, scheduler)
+    context = JobContext(config, scheduler, placement)
 
     def job_for_record(record: RunRecord) -> tuple[str, Job]:
         """A saved run's job, made from its spec exactly as a request's would be."""
@@ -61,8 +71,11 @@ def create_app(config: Config | None = None) -> Flask:
         return problem.key, job
 
     registry = RunRegistry(idle_timeout_s=config.idle_timeout_s, store=store,
-                           heavy_runs=config.heavy_runs, max_runs=config.max_runs,
-                           job_for_record=job_for_record)
+                           heavy_runs=placement.cpus() if placement else config.heavy_runs,
+                           max_runs=config.max_runs, job_for_record=job_for_record)
+    if placement is not None:  # a heavy run per CPU of the cluster, as nodes come and go
+        placement.on_capacity = registry.cores.resize
+    app.extensions["placement"] = placement
     app.extensions["scheduler"] = scheduler
     app.extensions["runs"] = registry
     app.extensions["run_models"] = RunModels()
@@ -91,7 +104,7 @@ def create_app(config: Config | None = None) -> Flask:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         return response
 
-    if config.warm_up:
+    if config.warm_up and placement is None:  # on a cluster, each node's host warms up
         # The default network's trainer, compiled before the first learner presses play.
         _, _, default_job = make_job({"seed": "warm-up"}, app.extensions["job_context"])
         warm_up = threading.Thread(target=scheduler.warm, args=(default_job.architecture,),
@@ -109,5 +122,7 @@ def shutdown(app: Flask) -> None:
     if warm_up is not None:
         warm_up.join(timeout=120)
     app.extensions["scheduler"].close()
+    if app.extensions.get("placement") is not None:
+        app.extensions["placement"].close()
     app.extensions["store"].close()
     app.extensions["data_dir_lock"].release()

@@ -9,8 +9,10 @@ import sys
 from pathlib import Path
 
 from server.api.guard import allowed_host_name
+from server.cluster import ClusterUnavailableError
 from server.config import HARD_MAX_HIDDEN_LAYERS, HARD_MAX_NEURONS, Config, default_data_dir
 from server.data_dir_lock import DataDirInUseError, check_data_dir_free
+from server.terminal import NativeChatterFilter, start_lines
 
 
 def _allowed_host(value: str) -> str:
@@ -45,16 +47,27 @@ def _parser() -> argparse.ArgumentParser:
                        help="open event streams at once; past it, 429")
     serve.add_argument("--threads", type=int, default=0,
                        help="server threads (default: max streams + 32)")
+    serve.add_argument("--ray", default=os.environ.get("TF_PLAYGROUND_RAY") or None,
+                       metavar="ADDRESS",
+                       help="train on the Ray cluster at ADDRESS (HOST:PORT, or auto: the one "
+                            "this machine runs); this server becomes its front (default "
+                            "$TF_PLAYGROUND_RAY; none: train here)")
     serve.add_argument("--allowed-host", action="append", default=[], metavar="NAME",
                        type=_allowed_host,
                        help="a host name the server answers to besides localhost, its loopback "
                        "and bound addresses (repeatable), e.g. a classroom server's name")
+    serve.add_argument("--verbose", action="store_true",
+                       help="log every request-level notice and TensorFlow's own start-up "
+                            "messages (by default the terminal shows the URL and problems)")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    if not args.verbose:
+        # Before TensorFlow loads: its Python-side and older C++ logging read these.
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        os.environ.setdefault("ABSL_MIN_LOG_LEVEL", "1")
     try:
         config = Config(
             data_dir=args.data_dir or default_data_dir(),
@@ -67,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
             mnist_path=args.mnist,
             bind_host=args.host,
             allowed_hosts=tuple(args.allowed_host),
+            ray_address=args.ray,
         )
         config.data_dir.mkdir(parents=True, exist_ok=True)
     except (ValueError, OSError) as error:
@@ -79,19 +93,37 @@ def main(argv: list[str] | None = None) -> int:
     except ListenError as error:
         print(f"tf-playground: {error}", file=sys.stderr)
         return 1
+    chatter = None if args.verbose else NativeChatterFilter()
     try:
         check_data_dir_free(config.data_dir)  # before TensorFlow loads: fails at once
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+        _configure_logging(args.verbose)
+        if chatter is not None:
+            chatter.start()
         from server.app import create_app
 
         app = create_app(config)
-    except DataDirInUseError as error:
+    except (DataDirInUseError, ClusterUnavailableError) as error:
         print(f"tf-playground: {error}", file=sys.stderr)
         return 1
     server = create_server(app, config, sockets)
-    print(f"tf-playground: serving on http://{args.host}:{args.port}/", flush=True)
-    server.run()
+    port = sockets[0].getsockname()[1]  # the one chosen, for --port 0
+    for line in start_lines(args.host, port, args.allowed_host):
+        print(line, flush=True)
+    try:
+        server.run()
+    finally:
+        if chatter is not None:
+            chatter.stop()
     return 0
+
+
+def _configure_logging(verbose: bool) -> None:
+    """Quiet: warnings and errors only, TensorFlow's Python warnings (retracing notes) off.
+    Verbose: everything at INFO."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(asctime)s %(name)s %(message)s")
+    if not verbose:
+        logging.getLogger("tensorflow").setLevel(logging.ERROR)
 
 
 if __name__ == "__main__":

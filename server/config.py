@@ -61,6 +61,9 @@ class Config:
     stalled_client_s: float = 30.0
     # A connection with no request in progress is closed after this much silence.
     idle_connection_s: float = 30.0
+    # A Ray cluster's address (or "auto"): runs train on its nodes, this server is the front.
+    # None: everything trains in this process (Ray is not even imported).
+    ray_address: str | None = None
 
     @property
     def threads(self) -> int:

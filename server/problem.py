@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from server.config import Config
 from server.runs.run import Job
 from server.training.scheduler import Scheduler
 from server.values import SpecError
+
+if TYPE_CHECKING:
+    from server.cluster.placement import RayPlacement
 
 
 class Spec(Protocol):
@@ -26,10 +29,12 @@ class Spec(Protocol):
 
 @dataclass(frozen=True)
 class JobContext:
-    """What jobs are made with: the server's limits and the scheduler that trains them."""
+    """What jobs are made with: the server's limits and the scheduler that trains them,
+    or, on a Ray cluster (`serve --ray`), the placement that trains them on its nodes."""
 
     config: Config
     scheduler: Scheduler
+    placement: RayPlacement | None = None
 
 
 class Problem(ABC):

@@ -84,7 +84,9 @@ class Limit:
     """A range of accepted values, declared once: checked by the spec, published by the catalogue.
 
     `whole` limits take whole numbers; `step` is what a slider offers (the API takes
-    any value in range); `default` is what a spec that leaves the field out gets.
+    any value in range); `slider_max` is where a slider ends when links may ask for
+    more (the classic playground's noise slider stops at 50, its links go to 80);
+    `default` is what a spec that leaves the field out gets.
     """
 
     min: float
@@ -92,6 +94,7 @@ class Limit:
     step: float | None = None
     whole: bool = False
     default: float | None = None
+    slider_max: float | None = None
 
     def check(self, field: str, value: Any) -> Any:
         if self.whole:
@@ -102,6 +105,8 @@ class Limit:
         out: dict[str, Any] = {"min": self.min, "max": self.max}
         if self.step is not None:
             out["step"] = self.step
+        if self.slider_max is not None:
+            out["sliderMax"] = self.slider_max
         if self.default is not None:
             out["default"] = self.default
         return out

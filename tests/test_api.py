@@ -57,6 +57,8 @@ def test_catalog_publishes_choices_limits_and_the_playground_defaults(client: Fl
     assert catalog["limits"]["hiddenLayers"] == {"min": 0, "max": 6}
     assert catalog["limits"]["neurons"] == {"min": 1, "max": 8}
     assert catalog["limits"]["batchSize"] == {"min": 1, "max": 30}
+    assert catalog["limits"]["noise"] == {"min": 0, "max": 80, "step": 5, "sliderMax": 50}
+    assert catalog["limits"]["percTrainData"] == {"min": 10, "max": 90, "step": 10}
     defaults = catalog["defaults"]
     assert defaults["networkShape"] == [4, 2] and defaults["activation"] == "tanh"
     assert defaults["learningRate"] == 0.03 and defaults["batchSize"] == 10
@@ -72,6 +74,20 @@ def test_create_returns_the_points_of_the_seeded_data_set(client: FlaskClient) -
     assert run["setup"]["features"] == ["x", "y"] and run["state"] == "running"
     assert run["modelUrl"] == f"/api/runs/{run['id']}/model.json"
     assert len(run["id"]) >= 22  # ≥ 128 random bits, url-safe
+
+
+@pytest.mark.parametrize(("noise", "perc"), [(12, 33), (70, 50), (12.5, 33.3), (80, 90)])
+def test_a_links_noise_and_ratio_are_used_as_they_are(client: FlaskClient, noise: float,
+                                                     perc: float) -> None:
+    # The classic takes `noise=12&percTrainData=33` from a link as they are (its sliders
+    # step by 5 and 10, its links to noise 80): the same data, not the nearest step's.
+    run = _create(client, dataset="circle", noise=noise, percTrainData=perc, seed="0.4")
+    split = generate("circle", noise, perc, "0.4")
+    assert np.array_equal(np.array(run["setup"]["train"]), split.train)
+    assert np.array_equal(np.array(run["setup"]["test"]), split.test)
+    assert run["spec"]["noise"] == noise and run["spec"]["percTrainData"] == perc
+    assert type(run["spec"]["noise"]) is type(noise)  # 12 reads back as 12, not 12.0
+    assert not np.array_equal(split.train, generate("circle", 10, 30, "0.4").train)
 
 
 def test_a_seed_is_chosen_when_left_out_and_regression_uses_regdataset(client: FlaskClient) -> None:
@@ -201,11 +217,12 @@ BAD_SPECS = [
     ({"dataset": "moons"}, "dataset"),
     ({"dataset": "reg-plane"}, "dataset"),
     ({"regDataset": "circle"}, "regDataset"),
-    ({"noise": 51}, "noise"),
+    ({"noise": 81}, "noise"),
     ({"noise": -5}, "noise"),
     ({"noise": "10"}, "noise"),
-    ({"noise": 2.5}, "noise"),
+    ({"noise": True}, "noise"),
     ({"percTrainData": 95}, "percTrainData"),
+    ({"percTrainData": 9.99}, "percTrainData"),
     ({"percTrainData": True}, "percTrainData"),
     ({"seed": 0.59}, "seed"),
     ({"seed": ""}, "seed"),
@@ -309,6 +326,11 @@ def test_a_nan_loss_marks_the_run_diverged_and_the_server_stays_healthy(
     patch = client.patch(f"/api/runs/{run['id']}", json={"state": "running"})
     assert patch.status_code == 409
     assert client.get(f"/api/runs/{run['id']}/model.json").status_code == 200
+    # Its last healthy weights stay downloadable; the loss it blew up with is null.
+    export = client.get(f"/api/runs/{run['id']}/export.zip")
+    assert export.status_code == 200
+    metadata = json.loads(zipfile.ZipFile(io.BytesIO(export.data)).read("metadata.json"))
+    assert metadata["trainLoss"] is None and metadata["problem"] == "playground"
     assert _create(client)["state"] == "running"
 
 

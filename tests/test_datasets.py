@@ -102,6 +102,11 @@ REFERENCE_CASES = [
         ("0.83051", 25, 30),
         ("0.10203", 50, 90),
         ("hello", 5, 10),
+        # A link's values off the sliders' steps, and a noise past the slider (to 80).
+        ("0.31416", 12, 33),
+        ("0.27182", 12.5, 33.3),
+        ("0.5", 70, 50),
+        ("0.70001", 80, 67),
     )
 ]
 RAW_CASES = [

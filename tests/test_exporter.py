@@ -503,8 +503,22 @@ def test_zip_holds_the_expected_files(mnist_zip: bytes) -> None:
         "metadata.json",
         "README.txt",
     }
-    assert "tf.loadLayersModel('model.json')" in readme
+    # "./": a bare "model.json" makes tfjs fetch the weights from the server's root.
+    assert "tf.loadLayersModel('./model.json')" in readme
     assert "keras.models.load_model" in readme
+
+
+def test_the_page_takes_its_modules_and_every_module_they_import(tmp_path: Path) -> None:
+    from exporter.bundle import module_closure
+
+    js = REPO_ROOT / "web" / "js"
+    modules = module_closure(js, ["export-page.js", "export-playground.js"])
+    # The view draws with the product's own modules: its features and heat map code.
+    assert {"export-page.js", "backend.js", "export-playground.js", "features.js",
+            "heatmap.js", "output-view.js", "canvas-size.js"} == set(modules)
+    (tmp_path / "a.js").write_text('import { x } from "../outside.js";\n')
+    with pytest.raises(ValueError, match="outside"):
+        module_closure(tmp_path, ["a.js"])
 
 
 def test_zip_metadata_round_trips(mnist_zip: bytes) -> None:

@@ -385,7 +385,9 @@ def test_the_export_is_the_model_with_its_normalisation(client: FlaskClient) -> 
     metadata = json.loads(archive.read("metadata.json"))
     assert metadata["problem"] == "fitting" and metadata["loss"] == "0.5 * mean squared error"
     assert metadata["normalization"] == run["setup"]["normalization"]
-    assert "(x − 79.34666667) / 6.782415171" in metadata["input"]
+    norm = run["setup"]["normalization"]
+    assert f"(x - {norm['mean']!r}) / {norm['std']!r}" in metadata["input"]["preparation"][0]
+    assert norm["mean"] == pytest.approx(79.34666667) and metadata["input"]["shape"] == [None, 1]
     assert metadata["line"]["W"] == pytest.approx(summary["metrics"]["W"])
     slope, intercept = _raw_line(run, summary["metrics"]["W"], summary["metrics"]["b"])
     assert metadata["line"]["slope"] == pytest.approx(slope)
@@ -402,7 +404,7 @@ def test_the_exported_network_predicts_the_crickets_in_tfjs(client: FlaskClient,
     archive.extractall(tmp_path)
     metadata = json.loads((tmp_path / "metadata.json").read_text())
     norm = metadata["normalization"]
-    assert metadata["input"].startswith("one column: x' = (x − ")
+    assert metadata["input"]["preparation"][0].startswith("Normalise x as training did: x' = (x - ")
     points = np.array(run["setup"]["train"] + run["setup"]["test"])
     inputs = ((points[:, 0] - norm["mean"]) / norm["std"])[:, None]
     (tmp_path / "inputs.json").write_text(json.dumps(inputs.tolist()))

@@ -378,7 +378,10 @@ def test_the_export_zip_states_the_preprocessing(client: FlaskClient) -> None:
     _wait(client, run["id"], "finished")
     archive = zipfile.ZipFile(io.BytesIO(client.get(f"/api/runs/{run['id']}/export.zip").data))
     metadata = json.loads(archive.read("metadata.json"))
-    assert "/ 255" in metadata["input"] and "centre of mass" in metadata["input"]
+    preparation = " ".join(metadata["input"]["preparation"])
+    assert "by 255" in preparation and "centre of mass" in preparation
+    assert metadata["input"]["shape"] == [None, 28, 28, 1]
+    assert metadata["input"]["dtype"] == "float32"
     assert "softmax" in metadata["output"] and "layers.Dense(10" in metadata["code"]
     model = json.loads(archive.read("model.json"))
     assert model["modelTopology"]["config"]["layers"][0]["config"]["batch_input_shape"] == [

@@ -198,6 +198,9 @@ class _HeavyJob:
     def start(self, events: Any) -> Progress:
         return Progress(0)
 
+    def rest(self) -> None:
+        pass
+
     def apply(self, changes: dict[str, Any]) -> None:
         pass
 

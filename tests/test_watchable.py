@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -12,15 +11,7 @@ from flask.testing import FlaskClient
 
 from server.problems.playground.datasets import generate
 from server.problems.playground.features import feature_matrix
-
-
-def _wait(condition: Callable[[], Any], timeout: float = 30.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if value := condition():
-            return value
-        time.sleep(0.02)
-    raise AssertionError("condition not met in time")
+from tests.polling import wait_for
 
 
 def _create(client: FlaskClient, query: str = "", **spec: Any) -> dict[str, Any]:
@@ -35,7 +26,7 @@ def _get(client: FlaskClient, run_id: str) -> dict[str, Any]:
 
 def _epoch_after(client: FlaskClient, run_id: str, seconds: float) -> int:
     """The epoch `seconds` after the first one was trained (its network compiled)."""
-    _wait(lambda: _get(client, run_id)["epoch"] >= 1)
+    wait_for(lambda: _get(client, run_id)["epoch"] >= 1)
     time.sleep(seconds)
     return _get(client, run_id)["epoch"]
 
@@ -58,7 +49,7 @@ def test_changing_the_pace_keeps_the_run_and_its_epoch(client: FlaskClient) -> N
     changed = client.patch(f"/api/runs/{run['id']}", json={"pace": "max"}).get_json()
     assert changed["id"] == run["id"] and changed["epoch"] >= slow
     assert changed["spec"]["pace"] == "max"
-    _wait(lambda: _get(client, run["id"])["epoch"] > slow + 2000)
+    wait_for(lambda: _get(client, run["id"])["epoch"] > slow + 2000)
 
 
 @pytest.mark.parametrize(("patch", "field"), [
@@ -76,7 +67,7 @@ def test_bad_live_changes_are_400_naming_the_field(client: FlaskClient, patch: d
 def test_snapshots_of_classification_carry_the_share_classified_right(client: FlaskClient,
                                                                       app: Any) -> None:
     run = _create(client, seed="0.3", pace="max", xSquared=True, ySquared=True)
-    state = _wait(lambda: (s := _get(client, run["id"]))["epoch"] >= 500 and s)
+    state = wait_for(lambda: (s := _get(client, run["id"]))["epoch"] >= 500 and s)
     metrics = state["metrics"]
     assert 0.9 <= metrics["trainAccuracy"] <= 1 and 0.9 <= metrics["testAccuracy"] <= 1
     # Checked against the points and weights directly.
@@ -97,7 +88,7 @@ def test_init_zero_starts_every_weight_and_bias_at_zero(client: FlaskClient, app
     run = _create(client, "?state=paused", initZero=True)
     assert run["spec"]["initZero"] is True
     events = app.extensions["runs"].get(run["id"]).events
-    snapshot = _wait(lambda: next((e for e in events.since(0) if e.kind == "snapshot"), None))
+    snapshot = wait_for(lambda: next((e for e in events.since(0) if e.kind == "snapshot"), None))
     flat = [v for kernel, bias in snapshot.data["weights"]
             for v in [*np.ravel(kernel), *bias]]
     assert flat and all(v == 0 for v in flat)
@@ -127,7 +118,7 @@ def test_regenerate_keeps_the_network_and_its_epoch_and_trains_on_new_points(
 def test_the_timeline_is_log_spaced_and_a_fork_trains_on_from_a_kept_state(
         client: FlaskClient, app: Any) -> None:
     run = _create(client, seed="0.7", pace="max")
-    _wait(lambda: _get(client, run["id"])["epoch"] >= 3000)
+    wait_for(lambda: _get(client, run["id"])["epoch"] >= 3000)
     client.patch(f"/api/runs/{run['id']}", json={"state": "paused", "learningRate": 0.1})
     moments = client.get(f"/api/runs/{run['id']}/timeline").get_json()["moments"]
     epochs = [m["epoch"] for m in moments]
@@ -169,7 +160,7 @@ def test_bad_forks_are_400_naming_the_field(client: FlaskClient, body: Any, fiel
 
 def test_a_fork_of_an_epoch_that_was_not_kept_is_400(client: FlaskClient) -> None:
     run = _create(client, seed="0.7", pace="max")
-    _wait(lambda: _get(client, run["id"])["epoch"] >= 20_000, timeout=60)
+    wait_for(lambda: _get(client, run["id"])["epoch"] >= 20_000, timeout=60)
     client.patch(f"/api/runs/{run['id']}", json={"state": "paused"})
     kept = {m["epoch"] for m in client.get(f"/api/runs/{run['id']}/timeline").get_json()[
         "moments"]}

@@ -8,13 +8,13 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from exporter.bundle import export_zip
+from exporter.bundle import TFJS_NAME, PageSources, model_files, package
 from exporter.tfjs import DEFAULT_WEIGHTS_PATH, model_json_bytes, write_bytes_atomic
 from server.api.errors import error_response
 from server.api.json_body import parse_json_body
 from server.config import Config
 from server.problems import PROBLEMS, make_job
-from server.runs.events import SseStream, StreamSlots
+from server.runs.events import SseStream, StreamSlots, json_safe
 from server.runs.models import RunModels
 from server.runs.run import PAUSED, RUNNING, LimitError, Run, RunRegistry
 from server.values import SpecError, whole_number
@@ -208,22 +208,30 @@ def keras_code(run_id: str) -> ResponseReturnValue:
 def export(run_id: str) -> ResponseReturnValue:
     run = _run_or_404(run_id)
 
-    def bundle(model: Any, epoch: int) -> bytes:
-        metadata = {
-            **run.job.export_metadata(),
-            "problem": run.kind,
-            "epoch": epoch,
-            "exportedAt": datetime.now(UTC).isoformat(timespec="seconds"),
-        }
-        return export_zip(model, metadata)
-
-    data = _models().with_model(run, bundle)
+    guide = run.job.export_guide()
+    # Only the model's own files are made while the model is held (other runs of the same
+    # network share it); the zip, with its page and TensorFlow.js, is written after.
+    files, steps = _models().with_model(run, lambda model, steps: (model_files(model, guide),
+                                                                   steps))
+    metadata = json_safe({  # a diverged run's NaN loss is null: JSON has no NaN
+        **run.job.export_metadata(),
+        "problem": run.kind,
+        **(guide.progress(steps) if guide is not None else {"epoch": steps}),
+        "exportedAt": datetime.now(UTC).isoformat(timespec="seconds"),
+    })
+    data = package(files, metadata, guide, _page_sources() if guide else None)
     _keep_export(run.id, data)
     return Response(
         data,
         mimetype="application/zip",
         headers={"Content-Disposition": f'attachment; filename="tf-playground-{run.id[:8]}.zip"'},
     )
+
+
+def _page_sources() -> PageSources:
+    """The exported page is made of the product's own modules and TensorFlow.js build."""
+    return PageSources(current_app.config["WEB_DIR"],
+                       current_app.config["VENDOR_DIR"] / "@tensorflow/tfjs/dist" / TFJS_NAME)
 
 
 def _keep_export(run_id: str, data: bytes) -> None:

@@ -44,4 +44,7 @@ def make_job(raw: Any, context: JobContext) -> tuple[Problem, Spec, Job]:
         raise SpecError("spec", "the request body must be a JSON object")
     problem = problem_for(raw)
     spec = problem.parse_spec(raw, context.config)
-    return problem, spec, problem.make_job(spec, context)
+    job = problem.make_job(spec, context)
+    if context.placement is not None:  # on a cluster: trained in an actor, mirrored here
+        job = context.placement.place(spec.to_json(), job)
+    return problem, spec, job

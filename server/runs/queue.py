@@ -13,6 +13,11 @@ import threading
 from typing import Protocol
 
 
+class CoreLostError(RuntimeError):
+    """A heavy job's core went away under it (its machine left a cluster) and none is free
+    now: its run gives the core back and waits in the queue for another, first in line."""
+
+
 class Queued(Protocol):
     """What the queue needs of a run."""
 
@@ -34,12 +39,16 @@ class CoreQueue:
         self._holders: list[Queued] = []
         self._waiting: list[Queued] = []
 
-    def acquire(self, run: Queued) -> bool:
-        """Wait for a core; False if the run stopped wanting one while it waited."""
+    def acquire(self, run: Queued, *, first: bool = False) -> bool:
+        """Wait for a core (`first`: ahead of the others, for a run that lost the one it
+        had); False if the run stopped wanting one while it waited."""
         with self._cond:
             if run in self._holders:
                 return True
-            self._waiting.append(run)
+            if first:
+                self._waiting.insert(0, run)
+            else:
+                self._waiting.append(run)
             self._announce()
             while not (len(self._holders) < self.cores and self._waiting[0] is run):
                 if not run.wants_core():
@@ -60,6 +69,13 @@ class CoreQueue:
             if run in self._holders:
                 self._holders.remove(run)
                 self._cond.notify_all()
+
+    def resize(self, cores: int) -> None:
+        """The cores to share changed (a cluster's node joined or left): holders keep theirs;
+        waiting runs start as soon as the new count allows."""
+        with self._cond:
+            self.cores = max(1, cores)
+            self._cond.notify_all()
 
     def positions(self) -> tuple[int, int]:
         """(training, waiting) heavy runs: for health."""

@@ -17,14 +17,17 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from server.runs.events import EventLog, json_safe
 from server.runs.memory import give_memory_back
-from server.runs.queue import CoreQueue
+from server.runs.queue import CoreLostError, CoreQueue
 from server.runs.store import RunRecord, RunStore
+
+if TYPE_CHECKING:  # the exporter imports Keras; the run itself needs none of it
+    from exporter.guide import ModelGuide
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +115,12 @@ class Job(Protocol):
         """Give back what was checked out (compiled trainers)."""
         ...
 
+    def rest(self) -> None:
+        """The run gave its core back (paused, resting, ended): free what only training
+        holds (on a cluster, a heavy run's own actor and its CPU). Must not block: the
+        run may hold its lock. The next `train` takes it again."""
+        ...
+
     def history(self) -> Any:
         """Thread-safe: the metric history to save (JSON-able, bounded in size)."""
         ...
@@ -139,7 +148,14 @@ class Job(Protocol):
         ...
 
     def export_metadata(self) -> dict[str, Any]:
-        """Request thread: what metadata.json says besides epoch and time."""
+        """Request thread: what metadata.json says besides epoch, time and the guide."""
+        ...
+
+    def export_guide(self) -> ModelGuide | None:
+        """Request thread: how to prepare the exported
+        model's inputs and what its outputs mean (README.txt, metadata.json,
+        predictions.json and the exported page are made from it). None: the zip holds the
+        model and metadata only."""
         ...
 
 
@@ -208,6 +224,7 @@ class Run:
         self._stop_requested = False
         self._cores = cores  # heavy jobs wait here for a core
         self._holds_core = False
+        self._lost_core = False  # the core it trained on went away: first in line again
         self._queue_position = 0
         self._pending = _Pending()
         self._epoch = epoch
@@ -451,6 +468,7 @@ class Run:
                 if self._holds_core and self._cores is not None:
                     self._cores.release(self)  # a resting heavy run frees its core
                     self._holds_core = False
+                    self.job.rest()
                 self.resting = True
                 self._cond.wait(timeout=UNWATCHED_POLL_S)
             self.resting = False
@@ -471,6 +489,13 @@ class Run:
         if updates:
             with self._cond:
                 self.spec = {**self.spec, **updates}
+
+    def _give_core_back(self) -> None:
+        """The job lost the core it trained on: queue again (first in line) for another."""
+        if self._holds_core and self._cores is not None:
+            self._cores.release(self)
+        self._holds_core = False
+        self._lost_core = True
 
     def _changes_applied(self, generation: int) -> None:
         with self._cond:
@@ -499,6 +524,7 @@ class Run:
             if self._holds_core and self._cores is not None:
                 self._cores.release(self)
                 self._holds_core = False
+                self.job.rest()
             with self._cond:
                 ending = self._stop_requested and self._started
                 self._started = self._started and not ending
@@ -520,11 +546,17 @@ class Run:
                 self._changes_applied(pending.generation)
             if (state == RUNNING and self.job.heavy and self._cores is not None
                     and not self._holds_core):
-                self._holds_core = self._cores.acquire(self)  # waits, `queued`, in order
+                # Waits, `queued`, in order; a run that lost its core goes first in line.
+                self._holds_core = self._cores.acquire(self, first=self._lost_core)
+                self._lost_core = False
                 if not self._holds_core:
                     continue  # paused or deleted while it waited
             if state == RUNNING or pending.steps:
-                progress = self.job.train(single_step=state != RUNNING)
+                try:
+                    progress = self.job.train(single_step=state != RUNNING)
+                except CoreLostError:  # its machine left a cluster, and no other has room
+                    self._give_core_back()
+                    continue
                 if not self._record(progress):
                     break
                 self.checkpoint()

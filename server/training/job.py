@@ -24,6 +24,7 @@ from typing import Any, Generic, TypeVar
 import keras
 import numpy as np
 
+from exporter.guide import ModelGuide
 from server.runs.events import EventLog
 from server.runs.run import Progress
 from server.training.dense import build_dense_model, dense_losses
@@ -73,11 +74,19 @@ class TrainingJob(Generic[TrainerT]):
         """Thread-safe: the state after `epoch`, to fork a run from (None: not kept)."""
         return None
 
+    def export_guide(self) -> ModelGuide | None:
+        """How to feed the exported model (see `exporter.guide`). Every problem should say;
+        without it the export is the model and metadata alone, no page and no snippets."""
+        return None
+
     def close(self) -> None:
         """Give the trainer back (to its pool, if it came from one)."""
         if self._trainer is not None:
             self._release(self._trainer)
             self._trainer = None
+
+    def rest(self) -> None:
+        """On one machine a resting job holds nothing that only training needs."""
 
     def _release(self, trainer: TrainerT) -> None:
         """A trainer built for this job alone is simply dropped."""

@@ -82,12 +82,7 @@ export class LogLossChart extends LineChart {
       ctx.stroke();
       ctx.fillText(lossLabel(p), MARGIN.left - 4, py);
     }
-    ctx.strokeStyle = "#bbb";
-    ctx.beginPath();
-    ctx.moveTo(MARGIN.left + 0.5, MARGIN.top);
-    ctx.lineTo(MARGIN.left + 0.5, MARGIN.top + plotH + 0.5);
-    ctx.lineTo(MARGIN.left + plotW, MARGIN.top + plotH + 0.5);
-    ctx.stroke();
+    this.strokeFrame(MARGIN, plotW, plotH);
 
     this.strokeSeries(x, y);
   }

@@ -72,6 +72,17 @@ export class LineChart {
     this.strokeSeries(x, y);
   }
 
+  /** The plot's left and bottom edges, inside `margin` ({left, top}), `width` × `height`. */
+  strokeFrame(margin, width, height) {
+    const { ctx } = this;
+    ctx.strokeStyle = "#bbb";
+    ctx.beginPath();
+    ctx.moveTo(margin.left + 0.5, margin.top);
+    ctx.lineTo(margin.left + 0.5, margin.top + height + 0.5);
+    ctx.lineTo(margin.left + width, margin.top + height + 0.5);
+    ctx.stroke();
+  }
+
   /** Each series as a line through its points, with a gap where a loss is not finite. */
   strokeSeries(x, y) {
     const { ctx } = this;

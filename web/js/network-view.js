@@ -6,12 +6,14 @@
 // Nodes are HTML (a canvas each) over one SVG of links. The layout follows the
 // run's model (features in input order, then its Dense layers).
 
+import { cardPosition, describedBoxes } from "./card-placement.js";
 import { HeatMap, cssColor } from "./heatmap.js";
 
 const NODE = 30; // node side, px
 const PITCH = 42; // vertical distance between nodes
 const TOP = 64; // room above the nodes for the layer buttons
 const LABEL_WIDTH = 64; // room left of the feature nodes for their names
+const MIN_COLUMN_STEP = 44; // px between columns of nodes, at the least
 const BIAS = 6;
 const MAP_SIZE = 25; // pixels per side of a node's map
 const SVG_NS = "http://www.w3.org/2000/svg";
@@ -42,7 +44,8 @@ export class NetworkView {
    * @param {HTMLElement} root  an empty, position:relative container
    * @param {{features: {key: string, label: string}[], limits: object, density: number,
    *   onToggleFeature: (key: string) => void, onShape: (shape: number[]) => void,
-   *   onHover: (node: object|null) => void, onEdit: (target: object, value: number) => void}} options
+   *   onHover: (node: object|null) => void, onEdit: (target: object, value: number) => void,
+   *   hiddenFeatures?: Set<string>}} options  hiddenFeatures: inputs a link hides (not drawn)
    */
   constructor(root, options) {
     this.root = root;
@@ -66,11 +69,15 @@ export class NetworkView {
     this.shape = shape;
     this.weights = null;
     const columns = shape.length + 2;
-    const width = Math.max(this.root.clientWidth, 320);
+    // Never so narrow that nodes touch: a column scrolls rather than squeeze them.
+    const least = LABEL_WIDTH + MIN_COLUMN_STEP * (columns - 1) + NODE + 20;
+    const width = Math.max(this.root.clientWidth, 320, least);
     const firstX = LABEL_WIDTH;
-    const lastX = width - NODE - 8;
+    const lastX = width - NODE - 20; // room for the "Output" title centred over it
     const colX = (c) => firstX + ((lastX - firstX) * c) / (columns - 1);
-    const rows = Math.max(features.length, ...shape, 1);
+    const hidden = this.options.hiddenFeatures ?? new Set();
+    const shown = features.filter((feature) => !hidden.has(feature.key));
+    const rows = Math.max(shown.length, ...shape, 1);
     const height = TOP + rows * PITCH;
     this.root.style.height = `${height}px`;
 
@@ -85,8 +92,8 @@ export class NetworkView {
     const positions = [];
     this.featureNodes = [];
     const featurePositions = [];
-    features.forEach((feature, i) => {
-      const y = TOP + i * PITCH;
+    shown.forEach((feature, row) => {
+      const y = TOP + row * PITCH;
       const active = selected.includes(feature.key);
       const node = this.makeNode(colX(0), y, `feature ${active ? "active" : "inactive"}`);
       node.el.dataset.feature = feature.key;
@@ -107,6 +114,7 @@ export class NetworkView {
       node.el.addEventListener("mouseleave", () => this.hover(null));
       node.map = new HeatMap(node.canvas, MAP_SIZE, density);
       node.key = feature.key;
+      node.gridIndex = features.indexOf(feature); // its column in the feature grid
       this.featureNodes.push(node);
       if (active) featurePositions[selected.indexOf(feature.key)] = { x: colX(0), y };
     });
@@ -197,7 +205,9 @@ export class NetworkView {
       minus.addEventListener("click", () =>
         this.options.onShape(shape.map((u, i) => (i === layer ? u - 1 : u))),
       );
-      html("div", "neuron-count-label", box, `${units} neuron${units === 1 ? "" : "s"}`);
+      const count = `${units} neuron${units === 1 ? "" : "s"}`;
+      box.title = count;
+      html("div", "neuron-count-label", box, colX(1) - colX(0) < 60 ? String(units) : count);
     });
     const output = html("div", "column-title output-title", header, "Output");
     output.style.left = `${colX(shape.length + 1) + NODE / 2}px`;
@@ -223,7 +233,8 @@ export class NetworkView {
     hit.dataset.layer = ref.layer;
     hit.dataset.input = ref.input;
     hit.dataset.unit = ref.unit;
-    this.attachCard(hit, { kind: "weight", ...ref });
+    const ends = [source, target];
+    this.attachCard(hit, { kind: "weight", ...ref }, () => describedBoxes(path, ends, NODE));
     return path;
   }
 
@@ -236,7 +247,7 @@ export class NetworkView {
     }, this.biasLayer);
     hit.dataset.layer = ref.layer;
     hit.dataset.unit = ref.unit;
-    this.attachCard(hit, { kind: "bias", ...ref });
+    this.attachCard(hit, { kind: "bias", ...ref }, () => describedBoxes(rect, [target], NODE));
     return rect;
   }
 
@@ -284,8 +295,8 @@ export class NetworkView {
 
   /** @param {Float32Array} featureGrid  samples × all features (catalogue order) */
   drawFeatureMaps(featureGrid, discretize) {
-    const k = this.featureNodes.length;
-    this.featureNodes.forEach((node, i) => node.map.draw(featureGrid, i, k, discretize));
+    const k = this.options.features.length;
+    this.featureNodes.forEach((node) => node.map.draw(featureGrid, node.gridIndex, k, discretize));
   }
 
   // -- hover and edit ---------------------------------------------------------------------
@@ -294,19 +305,20 @@ export class NetworkView {
     this.options.onHover(node);
   }
 
-  attachCard(hit, target) {
+  /** @param {() => object[]} avoid  the boxes of what the card describes (card-placement.js) */
+  attachCard(hit, target, avoid) {
     hit.addEventListener("mouseenter", (event) => {
       if (this.editing) return;
-      this.placeCard(event);
       this.showValue(target);
+      this.placeCard(event, avoid());
     });
     hit.addEventListener("mouseleave", () => {
       if (!this.editing) this.hideCard();
     });
     hit.addEventListener("click", (event) => {
-      this.placeCard(event);
       this.showValue(target);
       this.startEdit(target);
+      this.placeCard(event, avoid()); // once the card has its input: its final size
     });
   }
 
@@ -329,11 +341,15 @@ export class NetworkView {
     return this.card;
   }
 
-  placeCard(event) {
+  /** Put the (visible) card by the pointer, clear of the boxes in `avoid`. */
+  placeCard(event, avoid) {
     const card = this.ensureCard();
     const box = this.root.getBoundingClientRect();
-    card.el.style.left = `${event.clientX - box.left + 12}px`;
-    card.el.style.top = `${event.clientY - box.top - 12}px`;
+    const pointer = { x: event.clientX - box.left, y: event.clientY - box.top };
+    const size = { width: card.el.offsetWidth, height: card.el.offsetHeight };
+    const { left, top } = cardPosition(size, pointer, avoid, this.root.clientWidth);
+    card.el.style.left = `${left}px`;
+    card.el.style.top = `${top}px`;
   }
 
   showValue(target) {

@@ -4,6 +4,8 @@
 
 import { pointColour } from "./class-colours.js";
 import { fillSelect } from "./select-options.js";
+import { throttledSlider } from "./slider-input.js";
+import { ClassroomChecklist, showHiddenControls } from "./teacher-options.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -62,13 +64,15 @@ export class PlaygroundControls {
       );
     }
 
+    this.sliders = {};
     for (const key of ["percTrainData", "noise", "batchSize"]) {
       const input = $(key);
-      const { min, max, step = 1 } = catalog.limits[key];
-      Object.assign(input, { min, max, step });
-      // The label follows the thumb; the run changes when the thumb is let go.
-      input.addEventListener("input", () => this.showSliderValue(key, Number(input.value)));
-      input.addEventListener("change", () => onChange(key, Number(input.value)));
+      const { min, max, step = 1, sliderMax = max } = catalog.limits[key];
+      Object.assign(input, { min, max: sliderMax, step });
+      // The label follows the thumb; the run follows it too, a few times a second.
+      this.sliders[key] = throttledSlider(input, (value) => onChange(key, value), {
+        onMove: (value) => this.showSliderValue(key, value),
+      });
     }
 
     for (const key of ["showTestData", "discretize"]) {
@@ -76,6 +80,8 @@ export class PlaygroundControls {
       box.addEventListener("change", () => onChange(key, box.checked));
     }
     $("regenerate").addEventListener("click", () => onChange("seed", null));
+    const article = document.querySelector(".article");
+    this.checklist = article ? new ClassroomChecklist(article, onChange) : null;
   }
 
   showSliderValue(key, value) {
@@ -121,11 +127,16 @@ export class PlaygroundControls {
       selectValue($(key), v[key]);
     }
     for (const key of ["percTrainData", "noise", "batchSize"]) {
-      $(key).value = String(v[key]);
+      const input = $(key);
+      // A link's noise past the slider's end (up to 80, as the classic) widens it.
+      if (v[key] > Number(input.max)) input.max = String(v[key]);
+      input.value = String(v[key]);
       this.showSliderValue(key, v[key]);
+      this.sliders[key].reported(v[key]);
     }
     $("showTestData").checked = v.showTestData;
     $("discretize").checked = v.discretize;
-    document.body.classList.toggle("hide-text", v.hideText === true);
+    showHiddenControls(state);
+    this.checklist?.show(state);
   }
 }

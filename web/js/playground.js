@@ -21,8 +21,11 @@ import { ProgressChart } from "./progress-chart.js";
 import { RunControl } from "./run-control.js";
 import { bindShortcuts } from "./shortcuts.js";
 import { HashHistory } from "./state.js";
+import { showEpoch, showValues } from "./playground-readout.js";
+import { fillChart, startFirstRun, startFork } from "./run-forks.js";
 import { StatusLine } from "./status-line.js";
 import { TimeTravel } from "./time-travel.js";
+import { hiddenFeatures, specWithoutHidden, unlessHidden } from "./teacher-options.js";
 
 const DENSITY = 100; // grid samples per side, like the classic playground
 const $ = (id) => document.getElementById(id);
@@ -62,6 +65,7 @@ const page = {
   featureGrid: null,
   mapsDirty: false,
   featuresDirty: false,
+  hiddenFeatures: new Set(), // inputs the link hides (`xTimesY_hide=true`)
   classes: 2, // the run's classes: 2 (the classic's ±1) or 3 to 5 (softmax outputs)
   beyond: null, // optimizer and dropout pickers
   draw: null, // "draw your data"
@@ -71,34 +75,15 @@ const page = {
 
 // -- numbers ---------------------------------------------------------------------------------
 
-function formatEpoch(epoch) {
-  return String(epoch).padStart(6, "0").replace(/\B(?=(\d{3})+(?!\d))/g, ",");
-}
-
-function formatLoss(loss) {
-  return loss === null || loss === undefined || !Number.isFinite(loss) ? "NaN" : loss.toFixed(3);
-}
-
-function formatShare(share) {
-  return Number.isFinite(share) ? `${(100 * share).toFixed(1)}%` : "–";
-}
-
 function showProgress(epoch, trainLoss, testLoss, metrics = {}) {
   if (epoch >= page.shownEpoch) {
     page.shownEpoch = epoch;
     probe.epoch = epoch;
-    if (page.travel?.live !== false) $("epoch").textContent = formatEpoch(epoch);
+    if (page.travel?.live !== false) showEpoch(epoch);
     page.travel?.progress(epoch);
   }
   if (page.travel?.live === false) return; // the page shows the past
   showValues(trainLoss, testLoss, metrics);
-}
-
-function showValues(trainLoss, testLoss, { trainAccuracy, testAccuracy } = {}) {
-  if (trainLoss !== undefined) $("loss-train").textContent = formatLoss(trainLoss);
-  if (testLoss !== undefined) $("loss-test").textContent = formatLoss(testLoss);
-  if (trainAccuracy !== undefined) $("accuracy-train").textContent = formatShare(trainAccuracy);
-  if (testAccuracy !== undefined) $("accuracy-test").textContent = formatShare(testAccuracy);
 }
 
 /** Show a state the run kept (time travel), or the newest one again (null). */
@@ -109,34 +94,18 @@ function showMoment(moment) {
   model.setWeights(state.weights);
   model.compute();
   page.network.updateWeights(state.weights);
-  $("epoch").textContent = formatEpoch(moment ? moment.epoch : page.shownEpoch);
+  showEpoch(moment ? moment.epoch : page.shownEpoch);
   showValues(state.trainLoss, state.testLoss, state);
   page.chart.setMarker(moment ? moment.epoch : null);
   page.mapsDirty = true;
 }
 
-/** "Train on from here": a new run from the shown state; the old one is kept (the link
- * names it). */
+/** "Train on from here": a new run from the shown state. */
 async function forkFrom(epoch) {
-  const parent = page.control.session.id;
   try {
-    await page.control.start({
-      create: (state) => api.forkRun(parent, epoch, state), keepPrevious: true,
-    });
+    await startFork(page.control, page.control.session.id, epoch);
   } catch (error) {
     page.status.error("Could not train on from here", error);
-  }
-}
-
-/** A run that starts past epoch 0 (a fork): its chart shows the past it carries. */
-async function fillChart(run) {
-  try {
-    const { moments } = await api.timeline(run.id);
-    if (page.control.session.id !== run.id) return;
-    page.chart.reset();
-    for (const m of moments) page.chart.add(m.epoch, m.trainLoss, m.testLoss, m);
-  } catch {
-    // the chart simply starts at the fork
   }
 }
 
@@ -145,7 +114,11 @@ async function fillChart(run) {
 /** What the RunControl asks of the page: a fresh network for the current state (new weights;
  * the same data for the same seed), its model, and how to show it. */
 const runHooks = {
-  spec: () => ({ ...page.state.spec(), frameRate: page.frameRate.rate() }),
+  spec: () => {
+    const featureKeys = page.catalog.features.map((f) => f.key);
+    const spec = specWithoutHidden(page.state.spec(), page.hiddenFeatures, featureKeys);
+    return { ...spec, frameRate: page.frameRate.rate() };
+  },
   load: (run) => ModelView.load(run.modelUrl, run.setup.features, DENSITY, page.catalog.inputRange),
   show(run, model) {
     probe.runId = run.id;
@@ -172,7 +145,7 @@ const runHooks = {
     const { trainLoss, testLoss } = run.metrics;
     showProgress(run.epoch, trainLoss, testLoss, run.metrics);
     page.chart.add(run.epoch, trainLoss, testLoss, run.metrics);
-    if (run.epoch > 0) fillChart(run);
+    if (run.epoch > 0) fillChart(page.chart, page.control.session, run);
     page.hovered = null;
     page.mapsDirty = true;
     page.featuresDirty = true;
@@ -367,23 +340,6 @@ function frame(now) {
 
 // -- start-up ------------------------------------------------------------------------------
 
-/** The page's first run: a fork again when the link says where its run came from (while
- * that run is still there), else a new one. */
-async function startFirstRun(control) {
-  const origin = page.state.get("forkedFrom");
-  if (origin) {
-    const [id, epoch] = origin.split("@");
-    try {
-      if (await control.start({ create: (state) => api.forkRun(id, Number(epoch), state),
-        keepPrevious: true })) return;
-    } catch {
-      page.status.set("message", "The run this link was forked from is gone: this is a new run");
-    }
-    page.state = page.state.with({ forkedFrom: null });
-  }
-  await control.start();
-}
-
 async function loadPreviews() {
   try {
     const response = await fetch("/data/dataset-previews.json");
@@ -408,6 +364,8 @@ async function main() {
   );
   page.hash = new HashHistory(catalog, (next) => applyState(next, { write: false }));
   page.state = page.hash.read();
+  // Inputs a link hides leave the page for its life (the classic reads them once too).
+  page.hiddenFeatures = hiddenFeatures(page.state, catalog.features.map((f) => f.key));
   page.controls = new PlaygroundControls(catalog, onControl, previews);
   page.controls.show(page.state);
   page.output = new OutputView($("heatmap"), { density: DENSITY, range: catalog.inputRange });
@@ -441,6 +399,7 @@ async function main() {
     features: catalog.features,
     limits: catalog.limits,
     density: DENSITY,
+    hiddenFeatures: page.hiddenFeatures,
     onToggleFeature,
     onShape: (shape) => applyState(page.state.with({ networkShape: shape })),
     onHover: (node) => {
@@ -451,9 +410,9 @@ async function main() {
   });
   const control = (page.control = new RunControl(page.status, runHooks, { key: "Space" }));
   bindShortcuts({
-    " ": () => control.toggle(),
-    ArrowRight: () => control.step(),
-    r: () => control.start(),
+    " ": unlessHidden("playButton", () => control.toggle()),
+    ArrowRight: unlessHidden("stepButton", () => control.step()),
+    r: unlessHidden("resetButton", () => control.start()),
   });
   let resizeTimer = 0;
   window.addEventListener("resize", () => {
@@ -466,7 +425,9 @@ async function main() {
   });
 
   requestAnimationFrame(frame);
-  await startFirstRun(control);
+  if (!(await startFirstRun(control, page.state.get("forkedFrom")))) {
+    page.status.set("message", "The run this link was forked from is gone: this is a new run");
+  }
   probe.ready = true;
   document.body.dataset.ready = "true";
 }

@@ -118,12 +118,7 @@ export class ProgressChart extends LineChart {
       ctx.fillText("100%", MARGIN.left + plotW + 2, yShare(1));
       ctx.fillText("50%", MARGIN.left + plotW + 2, yShare(0.5));
     }
-    ctx.strokeStyle = "#bbb";
-    ctx.beginPath();
-    ctx.moveTo(MARGIN.left + 0.5, MARGIN.top);
-    ctx.lineTo(MARGIN.left + 0.5, MARGIN.top + plotH + 0.5);
-    ctx.lineTo(MARGIN.left + plotW, MARGIN.top + plotH + 0.5);
-    ctx.stroke();
+    this.strokeFrame(MARGIN, plotW, plotH);
 
     this.strokeSeries(x, yLoss);
     if (this.accuracy) {

@@ -25,6 +25,9 @@ const HASH_ORDER = [
   "collectStats", "problem", "initZero", "hideText", "pace", "forkedFrom",
 ];
 
+/** `NAME_hide=true` hides the control NAME (the classic's teacher option). */
+export const HIDE_SUFFIX = "_hide";
+
 /** Keys whose change keeps the trained network (sent as a PATCH to the run). */
 const LIVE_KEYS = Object.freeze(["learningRate", "regularizationRate", "pace", "optimizer"]);
 
@@ -38,6 +41,23 @@ const ORIGIN_KEYS = Object.freeze(["forkedFrom"]);
 function schema(catalog) {
   const specKeys = [...Object.keys(catalog.defaults), "seed"];
   return { specKeys, defaults: { ...catalog.defaults, ...PAGE_DEFAULTS } };
+}
+
+/** A link's noise and ratio are used as they are, as the classic does (noise=12 is not
+ * rounded to the slider's 10); past the range, the classic's rule: noise above its
+ * link maximum falls back to where the slider ends, anything else is clamped. */
+function linkNumber(value, { min, max, sliderMax }) {
+  if (value > max && sliderMax !== undefined) return sliderMax;
+  return Math.min(max, Math.max(min, value));
+}
+
+/** Decode a hash part; a malformed escape ("%E0%A4%A") is kept as written, not an error. */
+function decodePart(text) {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }
 
 function snap(value, { min, max, step = 1 }) {
@@ -74,6 +94,7 @@ function parseValue(key, text, catalog, fallback) {
       return /^[\w-]{1,64}@\d{1,12}$/.test(text) ? text : fallback;
     case "noise":
     case "percTrainData":
+      return finite ? linkNumber(number, limits[key]) : fallback;
     case "batchSize":
       return finite ? snap(number, limits[key]) : fallback;
     case "learningRate":
@@ -118,6 +139,9 @@ class PlaygroundState {
     this.featureKeys = catalog.features.map((f) => f.key);
     /** @type {Record<string, any>} */
     this.values = { ...defaults };
+    /** Keys the page does not use (`tutorial`, `NAME_hide`, anyone's own), raw text → raw
+     * text in the order the link had them: kept in the hash, never sent to the server. */
+    this.extra = new Map();
     this.written = null;
   }
 
@@ -129,13 +153,20 @@ class PlaygroundState {
     for (const part of text.split("&")) {
       if (!part) continue;
       const eq = part.indexOf("=");
-      if (eq < 0) continue;
-      const key = decodeURIComponent(part.slice(0, eq));
-      if (!(key in values) && key !== "seed" && !ORIGIN_KEYS.includes(key)) continue;
+      const key = decodePart(eq < 0 ? part : part.slice(0, eq));
+      if (key.endsWith(HIDE_SUFFIX)) {
+        // The classic's teacher options: written back as true or false, like the classic.
+        state.extra.set(key, String(eq >= 0 && part.slice(eq + 1) === "true"));
+        continue;
+      }
+      if (eq < 0 || (!(key in values) && key !== "seed" && !ORIGIN_KEYS.includes(key))) {
+        state.extra.set(eq < 0 ? part : part.slice(0, eq), eq < 0 ? null : part.slice(eq + 1));
+        continue;
+      }
       // The seed is the hash's raw text, as the classic reads it: `seed=hello%20world`
       // seeds with exactly "hello%20world".
       const text = part.slice(eq + 1);
-      const raw = key === "seed" ? text : decodeURIComponent(text);
+      const raw = key === "seed" ? text : decodePart(text);
       values[key] = parseValue(key, raw, catalog, values[key]);
     }
     if (!state.featureKeys.some((key) => values[key] === true)) {
@@ -149,6 +180,7 @@ class PlaygroundState {
   clone() {
     const copy = new PlaygroundState(this.catalog);
     copy.values = structuredClone(this.values);
+    copy.extra = new Map(this.extra);
     return copy;
   }
 
@@ -156,10 +188,20 @@ class PlaygroundState {
     return this.values[key];
   }
 
+  /** A copy with a key the page does not use set (raw text; null: a key without "="). */
+  withExtra(key, value) {
+    const copy = this.clone();
+    copy.extra.set(key, value);
+    return copy;
+  }
+
   /** A copy with some values changed. */
   with(changes) {
     const copy = this.clone();
-    Object.assign(copy.values, structuredClone(changes));
+    for (const [key, value] of Object.entries(changes)) {
+      if (key.endsWith(HIDE_SUFFIX)) copy.extra.set(key, String(value === true));
+      else copy.values[key] = structuredClone(value);
+    }
     return copy;
   }
 
@@ -173,6 +215,7 @@ class PlaygroundState {
       if (key === "points" && !this.pointsShareable()) continue;
       parts.push(`${key}=${formatValue(value, key, this.catalog)}`);
     }
+    for (const [key, value] of this.extra) parts.push(value === null ? key : `${key}=${value}`);
     return `#${parts.join("&")}`;
   }
 
@@ -211,6 +254,7 @@ class PlaygroundState {
     const live = {};
     const view = [];
     let newRun = false;
+    if (!same([...this.extra], [...next.extra])) view.push("extra");
     const keys = new Set([...Object.keys(this.values), ...Object.keys(next.values)]);
     for (const key of keys) {
       if (same(this.values[key], next.values[key])) continue;

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from exporter.guide import ModelGuide, spread
 from server.problems.fitting import data
 from server.problems.fitting.choices import LOSS
 from server.problems.fitting.data import Normalization, Points, PointsSplit
@@ -104,22 +105,13 @@ class FittingJob(DenseNetworkJob):
         }
 
     def export_metadata(self) -> dict[str, Any]:
-        """What a downloaded model needs to be used correctly away from this server."""
+        """What metadata.json says besides the guide's input and output."""
         norm = self.normalization
-        train = self.split.train
-        if norm.enabled:
-            model_input = (f"one column: x' = (x − {norm.mean:.10g}) / {norm.std:.10g}, where x "
-                           f"is {train.x_label} (the training points' mean and standard "
-                           "deviation)")
-        else:
-            model_input = f"one column: x, {train.x_label}, as measured (not normalised)"
         metadata: dict[str, Any] = {
             "spec": self.spec.to_json(),
-            "input": model_input,
             "normalization": norm.to_json(),
-            "output": f"one linear output: the predicted y, {train.y_label}",
             "loss": LOSS,
-            "trainPoints": len(train),
+            "trainPoints": len(self.split.train),
             "testPoints": len(self.split.test),
             **self.metrics(),
         }
@@ -132,6 +124,50 @@ class FittingJob(DenseNetworkJob):
                 "meaning": "y = W·x' + b on the model's input; slope and intercept in raw x",
             }
         return metadata
+
+    def export_guide(self) -> ModelGuide:
+        """How to feed the exported model: one x a row, normalised as training was.
+
+        The examples are the run's x values, test points first (a lesson may have only a
+        handful of each).
+        """
+        norm = self.normalization
+        train, test = self.split.train, self.split.test
+        pool = np.concatenate([test.x, train.x]).astype(np.float64)
+        xs = pool[spread(len(pool))]
+        if norm.enabled:
+            mean, std = repr(float(norm.mean)), repr(float(norm.std))
+            steps: tuple[str, ...] = (
+                f"Normalise x as training did: x' = (x - {mean}) / {std} (the training "
+                "points' mean and standard deviation).",
+                "Put x' in one column, one row per value, float32.",
+            )
+            python = ("x = ((np.array(inputs, dtype=\"float64\") - " + mean + ") / " + std
+                      + ").astype(\"float32\").reshape(-1, 1)  # shape [n, 1]")
+            javascript = ("const x = tf.tensor2d(inputs.map((v) => (v - " + mean + ") / " + std
+                          + "), [inputs.length, 1], \"float32\");")
+        else:
+            steps = ("Use x as measured (this run was trained without normalisation).",
+                     "Put x in one column, one row per value, float32.")
+            python = "x = np.array(inputs, dtype=\"float32\").reshape(-1, 1)  # shape [n, 1]"
+            javascript = "const x = tf.tensor2d(inputs, [inputs.length, 1], \"float32\");"
+        model = ("a line" if self.linear else "a network "
+                 + ("-".join(str(n) for n in self.spec.hidden_layers) or "without hidden layers")
+                 + f" {self.spec.activation}")
+        return ModelGuide(
+            title=f"Fitting: {train.y_label} from {train.x_label}, {model}",
+            view="export-fitting.js",
+            raw_input=f"a number x, {train.x_label}",
+            input_shape=(1,),
+            preparation=steps,
+            output=f"shape [n, 1], one linear output per x: the predicted y, {train.y_label}",
+            examples=xs.tolist(),
+            model_inputs=norm.apply(xs)[:, None].astype(np.float32),
+            python=python,
+            javascript=javascript,
+            page={"normalization": norm.to_json(), "train": _pairs(train), "test": _pairs(test),
+                  "xLabel": train.x_label, "yLabel": train.y_label},
+        )
 
     # -- the run's training thread ---------------------------------------------------------
 

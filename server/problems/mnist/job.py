@@ -14,8 +14,10 @@ from typing import Any
 import keras
 import numpy as np
 
+from exporter.guide import EXAMPLES, ModelGuide
 from server.problems.mnist.data import Mnist
 from server.problems.mnist.models import (
+    PRESETS,
     DecayToFloor,
     build_model,
     build_optimizer,
@@ -44,13 +46,6 @@ SAMPLE_SIZE = 1000  # test images in a quick evaluation
 METRICS_PERIOD_S = 0.2
 PANELS_PERIOD_S = 1.0
 
-PREPROCESSING = (
-    "28×28 grey image, white digit on black, pixel values / 255 in [0, 1], shape "
-    "[n, 28, 28, 1]. Digits were size-normalised to fit a 20×20 box (keeping the aspect "
-    "ratio, anti-aliased) and centred by their centre of mass in the 28×28 field, as "
-    "MNIST was prepared."
-)
-
 
 class MnistJob(TrainingJob[MnistTrainer]):
     """Trains an MNIST model for an epoch budget; one instance per run."""
@@ -72,6 +67,7 @@ class MnistJob(TrainingJob[MnistTrainer]):
         self._rng = np.random.default_rng(spec.seed)
         self._sample = self._rng.choice(len(data.x_test), SAMPLE_SIZE, replace=False)
         self._step = 0  # batches trained
+        self._weights_step = 0  # the batches `_weights` were taken after
         self._order = self._rng.permutation(count)
         self._weights: list[np.ndarray] = initial_weights
         self._metrics: dict[str, Any] = {}
@@ -105,9 +101,10 @@ class MnistJob(TrainingJob[MnistTrainer]):
             return dict(self._metrics)
 
     def latest_weights(self) -> tuple[int, list[np.ndarray]]:
-        """The weights and the batches trained (a step here is a batch)."""
+        """The newest weights and the batches trained when they were taken (a step here is
+        a batch; weights are taken about once a second, so they may lag `_step`)."""
         with self._lock:
-            return self._step, [w.copy() for w in self._weights]
+            return self._weights_step, [w.copy() for w in self._weights]
 
     def history(self) -> dict[str, list[float]]:
         with self._lock:
@@ -117,7 +114,7 @@ class MnistJob(TrainingJob[MnistTrainer]):
                 history: Any) -> None:
         """Continue from saved weights and step (the optimizer's moments start afresh)."""
         with self._lock:
-            self._step = int(metrics.get("batch", 0))
+            self._step = self._weights_step = int(metrics.get("batch", 0))
             self._weights = weights
             self._metrics = dict(metrics)
             for key, values in (history or {}).items():
@@ -128,12 +125,13 @@ class MnistJob(TrainingJob[MnistTrainer]):
         return build_model(self.spec, for_export=True).model
 
     def export_metadata(self) -> dict[str, Any]:
+        """What metadata.json says besides the guide's input, output and progress."""
+        metrics = {key: value for key, value in self.metrics().items()
+                   if key not in ("epoch", "batch")}  # the export's own are the weights'
         metadata = {
             "spec": self.spec.to_json(),
-            "input": PREPROCESSING,
-            "output": "10 softmax probabilities, for the digits 0 to 9 in order",
             "code": self.code,
-            **self.metrics(),
+            **metrics,
         }
         if self.spec.shift:
             metadata["training"] = (
@@ -142,6 +140,39 @@ class MnistJob(TrainingJob[MnistTrainer]):
                 "exported model leaves it out: same weights, same predictions."
             )
         return metadata
+
+    def export_guide(self) -> ModelGuide:
+        """How to feed the exported model: 28×28 grey digits scaled to [0, 1].
+
+        The examples are test digits (the quick evaluation's sample, which the run never
+        trained on), as their grey levels 0 to 255.
+        """
+        digits = self.data.x_test[self._sample[:EXAMPLES]]
+        return ModelGuide(
+            title=f"MNIST: {PRESETS[self.spec.preset]['title']}"
+            if self.spec.preset in PRESETS else "MNIST",
+            view="export-mnist.js",
+            raw_input=("a 28×28 grey image of one digit, white on black: 28 rows of 28 grey "
+                       "levels, 0 (paper) to 255 (ink), top row first"),
+            input_shape=(28, 28, 1),
+            preparation=(
+                "For a drawing or a photo, make it look like MNIST first: crop the digit, "
+                "scale it to fit a 20×20 box (keeping its aspect ratio, anti-aliased) and "
+                "place it in the 28×28 field so its centre of mass is at the centre "
+                "(js/mnist-preprocess.js in this folder does this: prepareDigit).",
+                "Divide the grey levels by 255: values in [0, 1].",
+                "Shape [n, 28, 28, 1] (one channel last), float32.",
+            ),
+            output=("shape [n, 10]: the probabilities (softmax) of the digits 0 to 9, in "
+                    "that order; the largest is the model's reading"),
+            examples=digits.tolist(),
+            model_inputs=digits.astype(np.float32)[..., None] / np.float32(255),
+            python=("x = np.array(inputs, dtype=\"float32\").reshape(-1, 28, 28, 1) / 255"
+                    "  # shape [n, 28, 28, 1]"),
+            javascript=("const x = tf.tensor(inputs, undefined, \"float32\").div(255)"
+                        ".reshape([-1, 28, 28, 1]);"),
+            steps_per_epoch=self._steps_per_epoch,
+        )
 
     # -- the run's training thread ---------------------------------------------------------
 
@@ -265,6 +296,7 @@ class MnistJob(TrainingJob[MnistTrainer]):
         weights = model.get_weights()
         with self._lock:
             self._weights = weights
+            self._weights_step = self._step
         for layer in model.layers:
             for variable in layer.trainable_weights:
                 key = f"{layer.name}/{variable.name}"

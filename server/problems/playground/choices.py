@@ -49,8 +49,11 @@ INPUT_RANGE = (-6.0, 6.0)
 # Ranges the API accepts; the rate lists above are what the controls offer.
 LEARNING_RATE = Limit(0.00001, 10.0)
 REGULARIZATION_RATE = Limit(0.0, 10.0)
-NOISE = Limit(0, 50, step=5, whole=True)
-PERC_TRAIN_DATA = Limit(10, 90, step=10, whole=True)
+# A link's noise and ratio are used as they are (noise=12, percTrainData=33.3), as the
+# classic does; the sliders step by 5 and 10. The classic's noise slider ends at 50 but
+# a link may ask up to 80, which widens it.
+NOISE = Limit(0, 80, step=5, slider_max=50)
+PERC_TRAIN_DATA = Limit(10, 90, step=10)
 BATCH_SIZE = Limit(1, 30, whole=True)
 MAX_SEED_LENGTH = 64
 # The page's animation frames a second, for the `frame` pace (screens run 30 to 240 Hz).

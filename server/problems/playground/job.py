@@ -7,11 +7,16 @@ from typing import Any
 
 import numpy as np
 
+from exporter.guide import ModelGuide, spread
 from server.problems.playground.choices import BATCH_SIZE, INPUT_RANGE, OPTIMIZERS
-from server.problems.playground.datasets import Split
+from server.problems.playground.datasets import DATASETS, Split
 from server.problems.playground.features import FEATURES, feature_matrix
 from server.problems.playground.keras_code import keras_script
-from server.problems.playground.many_classes import generate_any, split_points
+from server.problems.playground.many_classes import (
+    MANY_CLASS_DATASETS,
+    generate_any,
+    split_points,
+)
 from server.problems.playground.spec import PlaygroundSpec
 from server.training.dense import initial_weights, sign_accuracy
 from server.training.engine import Architecture, capacity_for
@@ -78,25 +83,14 @@ class PlaygroundJob(DenseNetworkJob):
         }
 
     def export_metadata(self) -> dict[str, Any]:
-        """What a downloaded model needs to be used correctly, away from this server."""
+        """What metadata.json says besides the guide's input and output: the run's settings
+        and losses."""
         classes = self.spec.classes
-        if classes > 2:
-            output = (f"{classes} softmax outputs: the probability of each class 0…"
-                      f"{classes - 1}; the most likely one is the prediction")
-        elif classes == 2:
-            output = "one tanh output in [-1, 1]: > 0 is class +1 (blue), < 0 class -1 (orange)"
-        else:
-            output = "one linear output: the predicted value (labels lie near [-1, 1])"
         metrics = self.metrics()
         return {
             "spec": self.spec.to_json(),
             "features": self.features,
-            "featureExpressions": {
-                key: expression for key, _, expression in FEATURES if key in self.features
-            },
-            "inputOrder": "columns are the features above, in that order, computed from (x1, x2)",
             "inputRange": list(INPUT_RANGE),
-            "output": output,
             "classes": classes,
             "loss": ("sparse categorical cross-entropy" if classes > 2
                      else "0.5 * mean squared error"),
@@ -111,6 +105,66 @@ class PlaygroundJob(DenseNetworkJob):
             spec, split = self.spec, self.split
             rate, reg_rate = self._learning_rate, self._regularization_rate
         return keras_script(run_id, spec, split, rate, reg_rate, spec.optimizer)
+
+    def export_guide(self) -> ModelGuide:
+        """How to feed the exported model: features of (x1, x2) in the fixed order, unscaled.
+
+        The examples are the run's test points (its training points when it has none).
+        """
+        features = [feature for feature in FEATURES if feature.key in self.features]
+        keys = [feature.key for feature in features]
+        expressions = [feature.expression for feature in features]
+        pool = self.split.test if len(self.split.test) else self.split.train
+        points = pool[spread(len(pool)), :2]
+        low, high = INPUT_RANGE
+        python_row = ", ".join(e.replace("sin(", "np.sin(") for e in expressions)
+        js_row = ", ".join(e.replace("sin(", "Math.sin(") for e in expressions)
+        classification = self.spec.problem == "classification"
+        classes = self.spec.classes
+        output = (
+            f"shape [n, {classes}], per point the probability of each class 0…{classes - 1} "
+            "(softmax): the largest is the model's class, its value how sure it is"
+            if classes > 2 else
+            "shape [n, 1], one number per point in [-1, 1] (tanh): > 0 is class +1 (blue), "
+            "< 0 class -1 (orange); the further from 0, the surer the model"
+            if classification else
+            "shape [n, 1], one number per point: the predicted value (the data's labels lie in "
+            "[-1, 1])")
+        arch = self.architecture
+        shape = "-".join(str(n) for n in arch.hidden_layers) or "no hidden layer"
+        return ModelGuide(
+            title=(f"Playground: {self._data_label()} "
+                   f"({self.spec.problem}), features {', '.join(expressions)}, "
+                   f"network {shape} {arch.activation}"),
+            view="export-playground.js",
+            raw_input=f"a point (x1, x2), each in [{low:g}, {high:g}]",
+            input_shape=(len(keys),),
+            preparation=(
+                f"Compute these {len(keys)} features of each point, in this order: "
+                f"{', '.join(expressions)}"
+                + (" (sin in radians)." if any("sin" in e for e in expressions) else "."),
+                "Leave them unscaled: the network was trained on these values as they are.",
+                f"Stack them into an array of {len(keys)} columns, one row per point, float32.",
+            ),
+            output=output,
+            examples=points.tolist(),
+            model_inputs=feature_matrix(points, keys),
+            python=(f"x = np.array([[{python_row}] for x1, x2 in inputs], "
+                    f"dtype=\"float32\")  # shape [n, {len(keys)}]"),
+            javascript=(f"const features = ([x1, x2]) => [{js_row}];\n"
+                        f"const x = tf.tensor2d(inputs.map(features), [inputs.length, "
+                        f"{len(keys)}], \"float32\");"),
+            page={"problemType": self.spec.problem, "features": keys, "classes": classes,
+                  "inputRange": list(INPUT_RANGE), "train": self.split.train.tolist(),
+                  "test": self.split.test.tolist()},
+        )
+
+    def _data_label(self) -> str:
+        if self.spec.points:
+            return f"your {len(self.spec.points)} points"
+        key = self.spec.dataset_key
+        info = DATASETS.get(key) or MANY_CLASS_DATASETS[key]
+        return info.label
 
     # -- the run's training thread ---------------------------------------------------------
 

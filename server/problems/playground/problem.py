@@ -38,7 +38,6 @@ class PlaygroundProblem(Problem):
         """Rates, the pace, new points (`seed`: a seed, or null to draw one — the classic's
         Regenerate), and weights or biases edited in the network view (checked against
         its shape)."""
-        assert isinstance(job, PlaygroundJob)
         for key in body:
             if key not in PATCH_FIELDS:
                 raise SpecError(str(key), f"unknown field; a playground run takes state, "
@@ -59,7 +58,8 @@ class PlaygroundProblem(Problem):
         if "seed" in body:
             changes["seed"] = (new_seed() if body["seed"] is None
                                else seed_text("seed", body["seed"], choices.MAX_SEED_LENGTH))
-        arch = job.architecture
+        # A PlaygroundJob, or on a cluster the `RemoteJob` that mirrors one.
+        arch = job.architecture  # type: ignore[attr-defined]
         sizes = [arch.num_inputs, *arch.hidden_layers, arch.outputs]
         if "weights" in body:
             changes["weights"] = [_weight_edit(edit, sizes)

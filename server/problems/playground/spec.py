@@ -16,6 +16,7 @@ from server.problems.playground.features import FEATURES
 from server.problems.playground.many_classes import MANY_CLASS_DATASETS, classes_in, classes_of
 from server.training.pace import PACES
 from server.values import (
+    Limit,
     SpecError,
     boolean,
     choice,
@@ -39,8 +40,8 @@ class PlaygroundSpec:
     problem: str  # the classic's problem type: "classification" or "regression"
     dataset: str
     reg_dataset: str
-    noise: int
-    perc_train_data: int
+    noise: float  # a whole number stays an int, so the spec reads back as it was sent
+    perc_train_data: float
     seed: str
     batch_size: int
     features: tuple[str, ...]  # the selected feature keys, in the network's input order
@@ -155,6 +156,13 @@ def parse_pace(value: Any) -> str:
     return choice("pace", value, [key for key, _ in PACES])
 
 
+def _link_number(limit: Limit, field: str, value: Any) -> float:
+    """Any number in the limit's range, not only the slider's steps: a classic link's
+    `noise=12` or `percTrainData=33` gives the classic's data. Whole numbers stay ints."""
+    checked = limit.check(field, value)
+    return int(checked) if float(checked).is_integer() else checked
+
+
 def parse_playground_spec(raw: dict[str, Any], config: Config) -> PlaygroundSpec:
     """Check a JSON spec against the catalogue; fill in defaults and a fresh seed.
 
@@ -173,8 +181,9 @@ def parse_playground_spec(raw: dict[str, Any], config: Config) -> PlaygroundSpec
         problem=choice("problem", merged["problem"], [k for k, _ in choices.PROBLEM_TYPES]),
         dataset=choice("dataset", merged["dataset"], classification),
         reg_dataset=choice("regDataset", merged["regDataset"], regression),
-        noise=choices.NOISE.check("noise", merged["noise"]),
-        perc_train_data=choices.PERC_TRAIN_DATA.check("percTrainData", merged["percTrainData"]),
+        noise=_link_number(choices.NOISE, "noise", merged["noise"]),
+        perc_train_data=_link_number(choices.PERC_TRAIN_DATA, "percTrainData",
+                                     merged["percTrainData"]),
         seed=(seed_text("seed", merged["seed"], choices.MAX_SEED_LENGTH) if "seed" in raw
               else new_seed()),
         batch_size=choices.BATCH_SIZE.check("batchSize", merged["batchSize"]),
