@@ -83,7 +83,7 @@ def _open(page: Page, url: str, query: str = "") -> ExportPage:
     return driver
 
 
-@pytest.mark.parametrize("problem", ["playground", "fitting", "mnist"])
+@pytest.mark.parametrize("problem", ["playground", "playground-classes", "fitting", "mnist"])
 def test_the_page_says_it_matches_keras(problem: str, page: Page, exported: Exported,
                                         request: pytest.FixtureRequest) -> None:
     if problem == "mnist":
