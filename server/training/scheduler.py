@@ -152,6 +152,7 @@ class Seat:
         self.stack: _Stack | None = None
         self.home: tuple[int, int] | None = None  # (id(trainer), slot) of its newest weights
         self.own: SoloTrainer | None = None  # a stateful optimizer's trainer, for life
+        self.own_uncompiled = False  # its own trainer is new: the first round compiles it
         self.on_wait: Callable[[str], None] | None = None  # told why a request waits
 
     # -- the run's thread ------------------------------------------------------------
@@ -290,6 +291,7 @@ class Scheduler:
                 seat.own = idle.pop() if idle else None
             if seat.own is None:
                 seat.own = SoloTrainer(architecture)
+                seat.own_uncompiled = True
             seat.own.reset_optimizer()
         with self.lock:
             stacks = self._stacks.setdefault(key, [])
@@ -447,8 +449,13 @@ class Scheduler:
         """The stack's trainer, of the smallest size that holds its active seats: kept
         between rounds, grown at once, shrunk only after `SHRINK_AFTER_S` oversized."""
         if seats[0].own is not None:
-            stack.trainer, stack.size = seats[0].own, 1
-            return seats[0].own
+            seat = seats[0]
+            if seat.own_uncompiled:
+                seat.own_uncompiled = False
+                if seat.on_wait is not None:
+                    seat.on_wait(COMPILING)
+            stack.trainer, stack.size = seat.own, 1
+            return seat.own
         now = time.monotonic()
         with self.lock:
             need = max(len(stack.active(now)), len(seats))
