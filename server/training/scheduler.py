@@ -279,6 +279,7 @@ class Scheduler:
             seat.architecture = architecture
             seat.home = None
             seat.own = None
+            seat.own_uncompiled = False
             seat.version += 1
         self._place_seat(seat)
 

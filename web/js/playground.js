@@ -5,11 +5,8 @@
 
 import { api } from "./api.js";
 import { chooseBackend } from "./backend.js";
-import { BeyondControls } from "./beyond-controls.js";
+import { setUpBeyond } from "./beyond-page.js";
 import { renderClassLegend } from "./class-colours.js";
-import { previewRows, readAt } from "./class-reading.js";
-import { CodePanel } from "./code-panel.js";
-import { DrawPoints } from "./draw-points.js";
 import { PlaygroundControls } from "./playground-controls.js";
 import { FEATURES, featureMatrix } from "./features.js";
 import { FrameRate } from "./frame-rate.js";
@@ -253,21 +250,6 @@ async function onEdit(target, value) {
   }
 }
 
-// -- drawn points --------------------------------------------------------------------------
-
-function previewPoints(points) {
-  const { rows, classes } = previewRows(points);
-  page.output.setData(rows, [], classes);
-}
-
-function predictAt(x1, x2) {
-  const { model } = page.control;
-  if (!model) return null;
-  const { text, cls } = readAt(model, page.state.features(), page.state.get("problem"), x1, x2);
-  probe.lastClass = cls;
-  return text;
-}
-
 // -- drawing -------------------------------------------------------------------------------
 
 function drawMaps() {
@@ -370,19 +352,7 @@ async function main() {
   page.controls.show(page.state);
   page.output = new OutputView($("heatmap"), { density: DENSITY, range: catalog.inputRange });
   page.output.setShowTest(page.state.get("showTestData"));
-  page.beyond = new BeyondControls(catalog, onControl);
-  page.beyond.show(page.state);
-  page.draw = new DrawPoints(catalog, {
-    target: $("heatmap"),
-    area: $("heatmap").querySelector("canvas.points"),
-    points: () => page.state.get("points") ?? [],
-    onPoints: (points) => applyState(page.state.with({
-      points, ...(points.length > 0 ? { problem: "classification" } : {}),
-    })),
-    preview: previewPoints,
-    predictAt,
-  });
-  page.code = new CodePanel(() => page.control?.session.id ?? null);
+  setUpBeyond(page, catalog, { onControl, applyState, probe });
   page.chart = new ProgressChart($("loss-chart"));
   page.travel = new TimeTravel({
     slider: $("scrub"),

@@ -196,13 +196,19 @@ class PlaygroundJob(DenseNetworkJob):
         """Another optimizer from now on: the weights and the epoch stay, the optimizer's
         state (momentum, running averages, step count) starts fresh — the page says so."""
         architecture = dataclasses.replace(self.architecture, optimizer=key)
-        self._scheduler.reseat(self._require_trainer(), architecture)
+        seat = self._require_trainer()
+        self._scheduler.reseat(seat, architecture)
+        # One notice says both (a compilation notice would replace this one on the page).
+        compiling = seat.own_uncompiled
+        seat.own_uncompiled = False
         with self._lock:
             self.architecture = architecture
             self.spec = dataclasses.replace(self.spec, optimizer=key)
         label = next(label for k, label, _ in OPTIMIZERS if k == key)
         self._notice(f"Optimizer now {label}: the network keeps its weights; the optimizer "
-                     f"starts with a fresh state (no momentum or averages yet)")
+                     f"starts with a fresh state (no momentum or averages yet)"
+                     + ("; compiling it for this network takes a second or two"
+                        if compiling else ""))
 
     def _regenerate(self, seed: str) -> None:
         """New points from a new seed (the classic's Regenerate): the same data set, noise
