@@ -456,6 +456,14 @@ def _convert_activation_layer(config: dict[str, Any], name: str) -> dict[str, An
     return out
 
 
+def _convert_leaky_relu(config: dict[str, Any], name: str) -> dict[str, Any]:
+    """Keras 3 names the slope `negative_slope`; tfjs's LeakyReLU layer calls it `alpha`
+    (and defaults it to 0.3, Keras' layer too, so it is always written out)."""
+    out = _base(config)
+    out["alpha"] = float(config["negative_slope"])
+    return out
+
+
 def _convert_reshape(config: dict[str, Any], name: str) -> dict[str, Any]:
     out = _base(config)
     out["target_shape"] = [int(d) for d in config["target_shape"]]
@@ -477,6 +485,7 @@ _LAYER_RULES: dict[str, _LayerRule] = {
     ),
     "Activation": _LayerRule(keras.layers.Activation, _convert_activation_layer),
     "Reshape": _LayerRule(keras.layers.Reshape, _convert_reshape),
+    "LeakyReLU": _LayerRule(keras.layers.LeakyReLU, _convert_leaky_relu),
 }
 
 

@@ -23,6 +23,9 @@ from tests.browser.page_driver import http_bytes, http_json
 SPECS: dict[str, dict[str, Any]] = {
     "playground": {"dataset": "circle", "xSquared": True, "sinY": True, "seed": "0.3",
                    "networkShape": [4, 2]},
+    # Issue 16: four classes (softmax), leaky ReLU (a LeakyReLU layer) and dropout layers.
+    "playground-classes": {"dataset": "blobs4", "activation": "leakyRelu", "dropout": 0.2,
+                           "optimizer": "adam", "seed": "0.5", "networkShape": [5, 3]},
     "playground-regression": {"problem": "regression", "regDataset": "reg-gauss",
                               "xTimesY": True, "sinX": True, "seed": "0.4",
                               "networkShape": [3]},

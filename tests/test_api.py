@@ -44,11 +44,13 @@ def test_catalog_publishes_choices_limits_and_the_playground_defaults(client: Fl
     catalog = document["playground"]
     assert [p["key"] for p in catalog["problemTypes"]] == ["classification", "regression"]
     assert [d["key"] for d in catalog["datasets"]["classification"]] == [
-        "circle", "xor", "gauss", "spiral"]
+        "circle", "xor", "gauss", "spiral",  # the classic's, then many classes (issue 16)
+        "spiral3", "blobs3", "blobs4", "blobs5", "pie3", "pie4", "pie5"]
     assert [d["key"] for d in catalog["datasets"]["regression"]] == ["reg-plane", "reg-gauss"]
     assert [f["key"] for f in catalog["features"]] == [
         "x", "y", "xSquared", "ySquared", "xTimesY", "sinX", "sinY"]
-    assert [a["key"] for a in catalog["activations"]] == ["relu", "tanh", "sigmoid", "linear"]
+    assert [a["key"] for a in catalog["activations"]] == [
+        "relu", "tanh", "sigmoid", "linear", "leakyRelu", "elu", "swish", "softplus"]
     assert [r["key"] for r in catalog["regularizations"]] == ["none", "L1", "L2"]
     assert catalog["learningRates"] == [
         0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10]

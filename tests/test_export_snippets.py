@@ -22,8 +22,8 @@ needs_node = pytest.mark.skipif(
     shutil.which("node") is None or not (REPO_ROOT / "node_modules" / "@tensorflow").is_dir(),
     reason="needs node and the npm packages (npm ci) to run tfjs",
 )
-PROBLEMS = ["playground", "playground-regression", "fitting", "fitting-raw", "mnist",
-            "orientation"]
+PROBLEMS = ["playground", "playground-classes", "playground-regression", "fitting",
+            "fitting-raw", "mnist", "orientation"]
 NEEDS_MNIST = ("mnist", "orientation")  # the orientation export's run trains on digits
 
 

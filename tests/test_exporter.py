@@ -513,9 +513,9 @@ def test_the_page_takes_its_modules_and_every_module_they_import(tmp_path: Path)
 
     js = REPO_ROOT / "web" / "js"
     modules = module_closure(js, ["export-page.js", "export-playground.js"])
-    # The view draws with the product's own modules: its features and heat map code.
+    # The view draws with the product's own modules: its features, heat map and class colours.
     assert {"export-page.js", "backend.js", "export-playground.js", "features.js",
-            "heatmap.js", "output-view.js", "canvas-size.js"} == set(modules)
+            "heatmap.js", "output-view.js", "canvas-size.js", "class-colours.js"} == set(modules)
     (tmp_path / "a.js").write_text('import { x } from "../outside.js";\n')
     with pytest.raises(ValueError, match="outside"):
         module_closure(tmp_path, ["a.js"])

@@ -19,7 +19,11 @@ sys.path.insert(0, str(ROOT))  # this checkout's server package, not an installe
 
 import numpy as np  # noqa: E402
 
-from server.problems.playground.datasets import DATASETS, generate  # noqa: E402
+from server.problems.playground.datasets import DATASETS  # noqa: E402
+from server.problems.playground.many_classes import (  # noqa: E402
+    MANY_CLASS_DATASETS,
+    generate_any,
+)
 
 OUTPUT = ROOT / "web" / "data" / "dataset-previews.json"
 POINTS_PER_PREVIEW = 250
@@ -28,8 +32,8 @@ SEED = "preview"
 
 def build_previews() -> dict[str, list[list[float]]]:
     previews = {}
-    for key in DATASETS:
-        split = generate(key, 0, 50, SEED)
+    for key in [*DATASETS, *MANY_CLASS_DATASETS]:
+        split = generate_any(key, 0, 50, SEED)
         points = np.concatenate([split.train, split.test])[:POINTS_PER_PREVIEW]
         previews[key] = [[round(float(v), 2) for v in row] for row in points]
     return previews

@@ -206,6 +206,19 @@ def model_weights(run_id: str) -> ResponseReturnValue:
                     headers={"Cache-Control": "no-store"})
 
 
+@bp.get("/api/runs/<run_id>/code.py")
+def keras_code(run_id: str) -> ResponseReturnValue:
+    """A runnable Keras script that rebuilds and trains the run's network (`model.fit`)."""
+    run = _run_or_404(run_id)
+    make_code = getattr(run.job, "keras_code", None)
+    code = make_code(run.id) if make_code is not None else None
+    if code is None:
+        return jsonify({"error": f"a {run.kind} run has no Keras script"}), 404
+    return Response(code, mimetype="text/x-python; charset=utf-8",
+                    headers={"Cache-Control": "no-store",
+                             "Content-Disposition": 'inline; filename="code.py"'})
+
+
 @bp.get("/api/runs/<run_id>/export.zip")
 def export(run_id: str) -> ResponseReturnValue:
     run = _run_or_404(run_id)

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import keras
 import numpy as np
 import tensorflow as tf
 
-from server.training.dense import build_dense_model
+from server.training.dense import CROSS_ENTROPY_EPSILON, build_dense_model
 from server.training.optimizers import make_optimizer
 
 # Points a trainer holds per set; a larger data set gets a trainer of the next power of two.
@@ -38,6 +39,15 @@ class Architecture:
     # whole capacity, for full-batch training).
     batch_capacity: int | None = None
     optimizer: str = "sgd"
+    # Output neurons: 1 (the classic: tanh or linear, ½·MSE) or one per class (softmax,
+    # cross-entropy against the class index held in the label column).
+    outputs: int = 1
+    dropout: float = 0.0  # rate of the Dropout layer after every hidden layer (training only)
+
+    @property
+    def classes(self) -> bool:
+        """True for a softmax output over several classes (cross-entropy loss)."""
+        return self.outputs > 1
 
     @property
     def batch_window(self) -> int:
@@ -54,7 +64,8 @@ def capacity_for(num_points: int, smallest: int = MIN_CAPACITY) -> int:
 
 @dataclass(frozen=True)
 class Losses:
-    """Data loss (½·mean squared error, no regularization term) on both sets."""
+    """Data loss (½·mean squared error, or cross-entropy for several classes; no
+    regularization term) on both sets."""
 
     train: float
     test: float
@@ -73,13 +84,16 @@ class EpochTrainer:
             architecture.hidden_layers,
             architecture.activation,
             architecture.output_activation,
+            architecture.outputs,
+            architecture.dropout,
         )
         self.optimizer = make_optimizer(architecture.optimizer, 0.03)
         self.optimizer.build(self.model.trainable_variables)
         # Both penalties are variables, so switching rates never recompiles.
         self._l1_rate = tf.Variable(0.0, trainable=False, name="l1_rate")
         self._l2_rate = tf.Variable(0.0, trainable=False, name="l2_rate")
-        self._kernels = [layer.kernel for layer in self.model.layers]
+        self._kernels = [layer.kernel for layer in self.model.layers
+                         if isinstance(layer, keras.layers.Dense)]
         # Data and sizes live in variables: XLA compiles once per trainer (argument values
         # can be folded in as constants, which would recompile for every data set).
         cap, n_in = architecture.capacity, architecture.num_inputs
@@ -185,12 +199,22 @@ class EpochTrainer:
         )
 
     def _set_loss(self, x: tf.Variable, y: tf.Variable, n: tf.Variable) -> tf.Tensor:
+        """A whole set's loss as the network predicts (dropout off)."""
         mask = tf.cast(tf.range(self.architecture.capacity) < n, tf.float32)[:, None]
-        return self._data_loss(x, y, mask)
+        return self._data_loss(x, y, mask, training=False)
 
-    def _data_loss(self, x: tf.Tensor, y: tf.Tensor, mask: tf.Tensor) -> tf.Tensor:
-        """½·mean squared error over the rows the mask keeps (padding rows weigh 0)."""
-        error = 0.5 * tf.square(self.model(x, training=True) - y) * mask
+    def _data_loss(self, x: tf.Tensor, y: tf.Tensor, mask: tf.Tensor,
+                   training: bool = True) -> tf.Tensor:
+        """½·mean squared error over the rows the mask keeps (padding rows weigh 0); with
+        several classes, the cross-entropy of the softmax output at the class index
+        (probabilities clipped to [1e-7, 1 - 1e-7], as Keras' `sparse_categorical_crossentropy`)."""
+        output = self.model(x, training=training)
+        if self.architecture.classes:
+            chosen = tf.gather(output, tf.cast(y[:, 0], tf.int32), batch_dims=1)[:, None]
+            chosen = tf.clip_by_value(chosen, CROSS_ENTROPY_EPSILON, 1.0 - CROSS_ENTROPY_EPSILON)
+            error = -tf.math.log(chosen) * mask
+        else:
+            error = 0.5 * tf.square(output - y) * mask
         return tf.reduce_sum(error) / tf.maximum(tf.reduce_sum(mask), 1.0)
 
     def _penalty(self) -> tf.Tensor:

@@ -65,6 +65,11 @@ class TrainingJob(Generic[TrainerT]):
         """Thread-safe: the kept past states for the time-travel slider (none by default)."""
         return []
 
+    def keras_code(self, run_id: str) -> str | None:
+        """Thread-safe: a runnable Keras script that rebuilds and trains this run (None: the
+        problem offers none)."""
+        return None
+
     def state_at(self, epoch: int) -> SavedState | None:
         """Thread-safe: the state after `epoch`, to fork a run from (None: not kept)."""
         return None
@@ -210,13 +215,13 @@ class DenseNetworkJob(TrainingJob[Seat]):
         """The same dense network, whatever its data: one export model serves them all."""
         arch = self.architecture
         return ("dense", arch.num_inputs, arch.hidden_layers, arch.activation,
-                arch.output_activation)
+                arch.output_activation, arch.outputs, arch.dropout)
 
     def build_export_model(self) -> keras.Model:
         """Request thread: a fresh Keras model of the same architecture, for exports."""
         arch = self.architecture
         return build_dense_model(arch.num_inputs, arch.hidden_layers, arch.activation,
-                                 arch.output_activation)
+                                 arch.output_activation, arch.outputs, arch.dropout)
 
     # -- the run's training thread ---------------------------------------------------------
 

@@ -13,8 +13,12 @@ the cores are shared by turns instead of fought over by thirty threads.
   16, 64: `StackedTrainer`), kept per process, so a new run compiles nothing that an
   earlier run of its shape already compiled. Seats move between trainers freely:
   a seat's data, weights and rates live here, in Python, between rounds.
-- Runs with a stateful optimizer (momentum, Adam, …) keep a single-run trainer of
-  their own for their life (moving them would lose the optimizer's state).
+- Runs with a stateful optimizer (momentum, Adam, …), several output classes or
+  dropout keep a single-run trainer of their own, in a stack no other run joins
+  (moving them would lose the optimizer's state; the stacked trainer computes only
+  the classic's one-output ½·MSE with plain gradient descent). Switching a run's
+  optimizer (`Scheduler.reseat`) moves it to a fresh trainer: weights kept, optimizer
+  state new.
 - A stack holds at most `MAX_STACK` seats; a key gets a second stack (a second core)
   once its first has a few seats, up to one stack per worker, then they fill.
 
@@ -49,8 +53,16 @@ SNAPSHOT_RATE = 30.0  # rounds a second a stack aims at (each waiting seat gets 
 GATHER_S = 0.01
 ACTIVE_S = 2.0  # a seat that asked this recently keeps its slot
 SHRINK_AFTER_S = 2.0  # a stack's trainer moves to a smaller size only after this long
+MAX_IDLE_OWN = 2  # own trainers kept per architecture after their runs left
 COMPILING = ("compiling the network for this shape: the first run of it since the server "
              "started waits a second or two, later ones start at once")
+
+
+def needs_own_trainer(architecture: Architecture) -> bool:
+    """What the stacked trainer cannot compute: a stateful optimizer, several classes,
+    dropout."""
+    return (architecture.optimizer != "sgd" or architecture.classes
+            or architecture.dropout > 0)
 
 
 def stack_key(architecture: Architecture) -> StackKey:
@@ -140,6 +152,7 @@ class Seat:
         self.stack: _Stack | None = None
         self.home: tuple[int, int] | None = None  # (id(trainer), slot) of its newest weights
         self.own: SoloTrainer | None = None  # a stateful optimizer's trainer, for life
+        self.own_uncompiled = False  # its own trainer is new: the first round compiles it
         self.on_wait: Callable[[str], None] | None = None  # told why a request waits
 
     # -- the run's thread ------------------------------------------------------------
@@ -189,6 +202,7 @@ class _Stack:
         self.busy = False
         self.epochs = 1  # a chunk, in epochs: sized so a round takes 1/SNAPSHOT_RATE s
         self.last_round: list[Seat] = []  # the seats the last round trained
+        self.private = False  # a seat with a trainer of its own: no other seat joins
         # The compiled trainer this stack holds between rounds, and each seat's slot in it
         # with the seat's version when it was written there: a seat that keeps its slot
         # costs nothing to place, so partial rounds (a straggler) never reload anyone.
@@ -233,6 +247,9 @@ class Scheduler:
         # Compiled trainers by (key, size) that no stack holds.
         self._idle: dict[tuple[StackKey, int], list[Trainer]] = {}
         self._made: dict[tuple[StackKey, int], int] = {}  # instances made (idle or in use)
+        # Own trainers (stateful optimizers, many classes, dropout) whose runs have left, by
+        # architecture: the next run of that architecture reuses one instead of compiling.
+        self._own_idle: dict[Architecture, list[SoloTrainer]] = {}
         self._closed = False
         self._workers = [
             threading.Thread(target=self._work, name=f"scheduler-{i}", daemon=True)
@@ -245,26 +262,52 @@ class Scheduler:
 
     def seat(self, architecture: Architecture, data: SlotData, weights: list[np.ndarray],
              learning_rate: float) -> Seat:
-        """A place for a run; a run with a stateful optimizer gets a trainer of its own."""
+        """A place for a run; a run the stacks cannot train gets a trainer of its own."""
         seat = Seat(self, architecture, data, weights, learning_rate)
+        self._place_seat(seat)
+        return seat
+
+    def reseat(self, seat: Seat, architecture: Architecture) -> None:
+        """The run's thread, between requests: train `seat` as `architecture` from now on
+        (another optimizer). Its data, weights and rates stay; a new own trainer starts
+        with a fresh optimizer state; plain SGD on a network the stacks train joins them."""
+        with self.lock:
+            if seat.request is not None:
+                raise RuntimeError("a seat moves only between requests")
+        self.leave(seat)
+        with self.lock:
+            seat.architecture = architecture
+            seat.home = None
+            seat.own = None
+            seat.own_uncompiled = False
+            seat.version += 1
+        self._place_seat(seat)
+
+    def _place_seat(self, seat: Seat) -> None:
+        architecture = seat.architecture
         key = stack_key(architecture)
-        if architecture.optimizer != "sgd":
-            seat.own = SoloTrainer(architecture)
+        if needs_own_trainer(architecture):
+            with self.lock:
+                idle = self._own_idle.get(architecture)
+                seat.own = idle.pop() if idle else None
+            if seat.own is None:
+                seat.own = SoloTrainer(architecture)
+                seat.own_uncompiled = True
             seat.own.reset_optimizer()
         with self.lock:
             stacks = self._stacks.setdefault(key, [])
-            open_stacks = [s for s in stacks if len(s.seats) < MAX_STACK]
+            open_stacks = [s for s in stacks if len(s.seats) < MAX_STACK and not s.private]
             if seat.own is not None or not open_stacks or (
                     len(stacks) < len(self._workers)
                     and all(len(s.seats) >= SPLIT_AT for s in stacks)):
                 stack = _Stack(key)
+                stack.private = seat.own is not None
                 stacks.append(stack)
                 self._order.append(stack)
             else:
                 stack = min(open_stacks, key=lambda s: len(s.seats))
             stack.seats.append(seat)
             seat.stack = stack
-        return seat
 
     def submit(self, seat: Seat, request: _Request) -> None:
         with self.lock:
@@ -288,6 +331,10 @@ class Scheduler:
                 seat.request.error = RuntimeError("the run left the scheduler")
                 seat.request.done.set()
                 seat.request = None
+            if seat.own is not None:
+                idle = self._own_idle.setdefault(seat.architecture, [])
+                if len(idle) < MAX_IDLE_OWN:
+                    idle.append(seat.own)
             if not stack.seats:
                 self._stacks[stack.key].remove(stack)
                 self._order.remove(stack)
@@ -403,8 +450,13 @@ class Scheduler:
         """The stack's trainer, of the smallest size that holds its active seats: kept
         between rounds, grown at once, shrunk only after `SHRINK_AFTER_S` oversized."""
         if seats[0].own is not None:
-            stack.trainer, stack.size = seats[0].own, 1
-            return seats[0].own
+            seat = seats[0]
+            if seat.own_uncompiled:
+                seat.own_uncompiled = False
+                if seat.on_wait is not None:
+                    seat.on_wait(COMPILING)
+            stack.trainer, stack.size = seat.own, 1
+            return seat.own
         now = time.monotonic()
         with self.lock:
             need = max(len(stack.active(now)), len(seats))

@@ -29,11 +29,17 @@ from dataclasses import dataclass
 import numpy as np
 import tensorflow as tf
 
+from server.training.dense import LEAKY_SLOPE
+
 ACTIVATIONS = {
     "relu": tf.nn.relu,
     "tanh": tf.tanh,
     "sigmoid": tf.sigmoid,
     "linear": tf.identity,
+    "leaky_relu": lambda x: tf.nn.leaky_relu(x, alpha=LEAKY_SLOPE),
+    "elu": tf.nn.elu,
+    "silu": tf.nn.silu,
+    "softplus": tf.nn.softplus,
 }
 
 

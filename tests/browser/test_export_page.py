@@ -85,7 +85,8 @@ def _open(page: Page, url: str, query: str = "") -> ExportPage:
     return driver
 
 
-@pytest.mark.parametrize("problem", ["playground", "fitting", "mnist", "orientation"])
+@pytest.mark.parametrize("problem", ["playground", "playground-classes", "fitting", "mnist",
+                                     "orientation"])
 def test_the_page_says_it_matches_keras(problem: str, page: Page, exported: Exported,
                                         request: pytest.FixtureRequest) -> None:
     if problem in ("mnist", "orientation"):  # the orientation run trains on digits

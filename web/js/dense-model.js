@@ -15,9 +15,15 @@ export class DenseModel {
 
   constructor(model) {
     this.model = model;
-    /** Dense layers in order: hidden_1 … hidden_n, output. */
-    this.layers = model.layers.filter((layer) => layer.getClassName() !== "InputLayer");
+    /** Dense layers in order: hidden_1 … hidden_n, output (LeakyReLU and Dropout layers
+     * between them hold no weights). */
+    this.layers = model.layers.filter((layer) => layer.getClassName() === "Dense");
     this.sizes = this.layers.map((layer) => layer.getConfig().units);
+    /** Each Dense layer's neuron outputs: its own, or the LeakyReLU layer's after it. */
+    this.neuronOutputs = this.layers.map((layer) => {
+      const next = model.layers[model.layers.indexOf(layer) + 1];
+      return next?.getClassName() === "LeakyReLU" ? next.output : layer.output;
+    });
     this.inputs = model.inputs[0].shape[1];
   }
 

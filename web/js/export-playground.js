@@ -4,6 +4,7 @@
 
 /* global tf */
 
+import { mostLikely } from "./class-colours.js";
 import { featureMatrix } from "./features.js";
 import { gridPoints } from "./heatmap.js";
 import { OutputView } from "./output-view.js";
@@ -27,6 +28,12 @@ function predict(model, points, page) {
   return values;
 }
 
+/** Several classes (softmax outputs): the most likely one and how sure the model is. */
+function describeClasses(values, classes) {
+  const { cls, p } = mostLikely(values, 0, classes);
+  return { text: `class ${cls} (probability ${p.toFixed(3)})`, label: cls };
+}
+
 function describe(value, classification) {
   if (!classification) return { text: `predicted value ${value.toFixed(3)}`, label: null };
   const label = value >= 0 ? 1 : -1;
@@ -38,6 +45,7 @@ function describe(value, classification) {
 export function show(root, model, metadata) {
   const page = metadata.page;
   const classification = page.problemType === "classification";
+  const classes = page.classes ?? 2; // more than 2: one softmax output per class
   root.innerHTML = `
     <div class="row">
       <div class="heatmap" id="heatmap">
@@ -47,7 +55,8 @@ export function show(root, model, metadata) {
       </div>
       <div>
         <p>The model's output over x1, x2 ∈ [${page.inputRange.join(", ")}]
-           (blue &gt; 0, orange &lt; 0), with the run's training points (white rim) and
+           (${classes > 2 ? "coloured by the most likely class, lighter where the model is less sure"
+    : "blue &gt; 0, orange &lt; 0"}), with the run's training points (white rim) and
            test points (dark rim).</p>
         <p><strong>Click the map</strong> to ${classification ? "classify" : "predict"} a point.</p>
         <p id="readout" aria-live="polite"></p>
@@ -56,8 +65,9 @@ export function show(root, model, metadata) {
   const map = root.querySelector("#heatmap");
   const view = new OutputView(map, { density: DENSITY, range: page.inputRange });
   const values = predict(model, gridPoints(DENSITY, page.inputRange), page);
-  view.draw(values, 0, 1, false);
-  view.setData(page.train, page.test);
+  if (classes > 2) view.drawClasses(values, classes, false);
+  else view.draw(values, 0, 1, false);
+  view.setData(page.train, page.test, classes);
   view.setShowTest(true);
 
   const readout = root.querySelector("#readout");
@@ -66,8 +76,10 @@ export function show(root, model, metadata) {
     const box = event.currentTarget.getBoundingClientRect();
     const x1 = low + ((event.clientX - box.left) / box.width) * (high - low);
     const x2 = high - ((event.clientY - box.top) / box.height) * (high - low);
-    const [value] = predict(model, [[x1, x2]], page);
-    const { text, label } = describe(value, classification);
+    const outputs = predict(model, [[x1, x2]], page);
+    const [value] = outputs;
+    const { text, label } = classes > 2 ? describeClasses(outputs, classes)
+      : describe(value, classification);
     readout.textContent = `(x1, x2) = (${x1.toFixed(2)}, ${x2.toFixed(2)}) → ${text}`;
     Object.assign(readout.dataset, { x1, x2, output: value, label: label ?? "" });
   });

@@ -103,9 +103,10 @@ export function gridPoints(density, [low, high]) {
  * Draw data points on a canvas that covers `range` in both axes, sized for the
  * device's pixel ratio. Test points have a dark outline, training points a white one.
  * @param {HTMLCanvasElement} canvas
- * @param {{train: number[][], test: number[][], showTest: boolean, range: number[], radius?: number}} data
+ * @param {{train: number[][], test: number[][], showTest: boolean, range: number[], radius?: number,
+ *   colour?: (label: number) => string}} data
  */
-export function drawPoints(canvas, { train, test, showTest, range, radius = 3.5 }) {
+export function drawPoints(canvas, { train, test, showTest, range, radius = 3.5, colour = cssColor }) {
   const fit = fitCanvas(canvas);
   if (!fit) return;
   const { ctx, width, height } = fit;
@@ -118,7 +119,7 @@ export function drawPoints(canvas, { train, test, showTest, range, radius = 3.5 
     for (const [x1, x2, label] of points) {
       ctx.beginPath();
       ctx.arc((x1 - low) * scaleX, (high - x2) * scaleY, radius, 0, 2 * Math.PI);
-      ctx.fillStyle = cssColor(label);
+      ctx.fillStyle = colour(label);
       ctx.fill();
       ctx.stroke();
     }

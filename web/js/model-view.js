@@ -21,7 +21,7 @@ export class ModelView extends DenseModel {
     this.density = density;
     this.activations = tf.model({
       inputs: model.inputs,
-      outputs: this.layers.map((layer) => layer.output),
+      outputs: this.neuronOutputs,
     });
     const matrix = featureMatrix(gridPoints(density, range), features);
     this.grid = tf.tensor2d(matrix, [density * density, features.length]);
@@ -47,9 +47,19 @@ export class ModelView extends DenseModel {
     return { values: this.values[layer], offset: unit, stride: this.sizes[layer] };
   }
 
-  /** The output neuron's map. */
+  /** The output neuron's map (the first of several softmax outputs). */
   outputMap() {
     return this.map(this.layers.length - 1, 0);
+  }
+
+  /** Output neurons: 1, or one per class. */
+  get outputs() {
+    return this.sizes[this.sizes.length - 1];
+  }
+
+  /** The softmax outputs over the grid: samples × classes. */
+  classValues() {
+    return this.values[this.layers.length - 1];
   }
 
   dispose() {

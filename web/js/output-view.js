@@ -1,6 +1,7 @@
 // The large heat map: a 100x100 map (the output neuron's, or the hovered node's),
 // the data points over it and the axes around it.
 
+import { drawClassMap, pointColour } from "./class-colours.js";
 import { HeatMap, drawPoints } from "./heatmap.js";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
@@ -16,6 +17,7 @@ export class OutputView {
     this.pointsCanvas = root.querySelector("canvas.points");
     this.axes = root.querySelector("svg.axes");
     this.data = { train: [], test: [] };
+    this.classes = 2;
     this.showTest = false;
     this.drawAxes();
   }
@@ -25,8 +27,15 @@ export class OutputView {
     this.heat.draw(values, offset, stride, discretize);
   }
 
-  setData(train, test) {
+  /** A softmax map (samples × classes): the most likely class, lighter where less sure. */
+  drawClasses(values, classes, discretize) {
+    drawClassMap(this.heat, values, classes, discretize);
+  }
+
+  /** The run's points; `classes` > 2: labels are class numbers, coloured per class. */
+  setData(train, test, classes = 2) {
     this.data = { train, test };
+    this.classes = classes;
     this.drawPoints();
   }
 
@@ -36,7 +45,9 @@ export class OutputView {
   }
 
   drawPoints() {
-    drawPoints(this.pointsCanvas, { ...this.data, showTest: this.showTest, range: this.range });
+    const colour = (label) => pointColour(label, this.classes);
+    drawPoints(this.pointsCanvas, { ...this.data, showTest: this.showTest, range: this.range,
+      colour });
   }
 
   /** Ticks along the bottom (x1) and the right (x2), one per unit, like the classic playground. */

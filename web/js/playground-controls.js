@@ -2,7 +2,7 @@
 // the data set picker with previews, the data sliders and the display options.
 // Every change is reported as (key, value); `show(state)` sets them all.
 
-import { cssColor } from "./heatmap.js";
+import { pointColour } from "./class-colours.js";
 import { fillSelect } from "./select-options.js";
 import { throttledSlider } from "./slider-input.js";
 import { ClassroomChecklist, showHiddenControls } from "./teacher-options.js";
@@ -22,13 +22,13 @@ function selectValue(select, value) {
 }
 
 /** A data set's preview: its points on a canvas covering `range` ([low, high]) in both axes. */
-function drawPreview(canvas, points, [low, high]) {
+function drawPreview(canvas, points, [low, high], classes = 2) {
   const size = canvas.width;
   const scale = size / (high - low);
   const ctx = canvas.getContext("2d");
   ctx.clearRect(0, 0, size, size);
   for (const [x1, x2, label] of points) {
-    ctx.fillStyle = cssColor(label);
+    ctx.fillStyle = pointColour(label, classes);
     ctx.beginPath();
     ctx.arc((x1 - low) * scale, (high - x2) * scale, size / 50, 0, 2 * Math.PI);
     ctx.fill();
@@ -98,12 +98,14 @@ export class PlaygroundControls {
         button.type = "button";
         button.className = "dataset";
         button.dataset.dataset = dataset.key;
-        button.title = `${dataset.label} (${dataset.points} points)`;
+        const classes = dataset.classes > 2 ? `, ${dataset.classes} classes` : "";
+        button.title = `${dataset.label} (${dataset.points} points${classes})`;
         button.setAttribute("aria-label", dataset.label);
         const canvas = document.createElement("canvas");
         canvas.width = 64;
         canvas.height = 64;
-        drawPreview(canvas, this.previews[dataset.key] ?? [], this.catalog.inputRange);
+        drawPreview(canvas, this.previews[dataset.key] ?? [], this.catalog.inputRange,
+          dataset.classes ?? 2);
         button.appendChild(canvas);
         button.addEventListener("click", () => this.onChange(key, dataset.key));
         return button;

@@ -5,6 +5,8 @@
 
 import { api } from "./api.js";
 import { chooseBackend } from "./backend.js";
+import { setUpBeyond } from "./beyond-page.js";
+import { renderClassLegend } from "./class-colours.js";
 import { PlaygroundControls } from "./playground-controls.js";
 import { FEATURES, featureMatrix } from "./features.js";
 import { FrameRate } from "./frame-rate.js";
@@ -39,6 +41,7 @@ const probe = (window.__playground = {
   weights: () => page.latest?.weights ?? null, // the newest state's [[kernel, bias], …]
   chartIsLog: () => page.chart?.axis?.log ?? null,
   tensors: () => window.tf?.memory().numTensors ?? 0,
+  classes: () => page.classes,
 });
 
 const page = {
@@ -61,6 +64,10 @@ const page = {
   mapsDirty: false,
   featuresDirty: false,
   hiddenFeatures: new Set(), // inputs the link hides (`xTimesY_hide=true`)
+  classes: 2, // the run's classes: 2 (the classic's ±1) or 3 to 5 (softmax outputs)
+  beyond: null, // optimizer and dropout pickers
+  draw: null, // "draw your data"
+  code: null, // the "Show code" panel
   status: new StatusLine(["message", "notice", "connection", "run"], { quiet: ["notice"] }),
 };
 
@@ -127,7 +134,10 @@ const runHooks = {
     page.network.build({ selected: run.setup.features, shape: run.spec.networkShape });
     page.network.updateWeights(model.weights());
     model.compute();
-    page.output.setData(run.setup.train, run.setup.test);
+    page.classes = run.setup.classes ?? 2;
+    renderClassLegend($("class-legend"), page.classes);
+    page.output.setData(run.setup.train, run.setup.test, page.classes);
+    page.code?.refresh();
     page.chart.reset();
     page.shownEpoch = 0;
     const { trainLoss, testLoss } = run.metrics;
@@ -144,7 +154,9 @@ const runHooks = {
     for (const key of ["learningRate", "regularizationRate"]) {
       if (run.metrics[key] !== page.state.get(key)) live[key] = page.state.get(key);
     }
-    if (run.spec.pace !== page.state.get("pace")) live.pace = page.state.get("pace");
+    for (const key of ["pace", "optimizer"]) {
+      if (run.spec[key] !== page.state.get(key)) live[key] = page.state.get(key);
+    }
     if (Object.keys(live).length > 0) await page.control.session.patch(live);
   },
   progress: showProgress,
@@ -167,6 +179,7 @@ function applyState(next, { write = true } = {}) {
   const diff = page.state.diff(next);
   page.state = next;
   page.controls.show(next);
+  page.beyond.show(next);
   if (write) page.hash.write(next, { push: true });
   if (diff.newRun) {
     page.control.start();
@@ -175,6 +188,7 @@ function applyState(next, { write = true } = {}) {
   if (Object.keys(diff.live).length > 0 && page.control.session.id) {
     if ("pace" in diff.live) diff.live.frameRate = page.frameRate.rate();
     page.control.session.patch(diff.live)
+      .then(() => page.code?.refresh())
       .catch((error) => page.status.error("Could not change the rate", error));
   }
   if (diff.view.includes("showTestData")) page.output.setShowTest(next.get("showTestData"));
@@ -193,7 +207,9 @@ function onControl(key, value) {
     return;
   }
   const seed = NEW_DATA_KEYS.includes(key) ? { seed: null } : {}; // the server draws one
-  applyState(page.state.with({ [key]: value, ...seed }));
+  // Picking a data set (or the problem) leaves drawn points behind.
+  const own = ["dataset", "regDataset", "problem"].includes(key) ? { points: [] } : {};
+  applyState(page.state.with({ [key]: value, ...seed, ...own }));
 }
 
 /** "Regenerate": new points from a new seed; the network, its weights and its epoch stay,
@@ -211,7 +227,7 @@ async function regenerate() {
     if (session.id !== id) return;
     page.state = page.state.with({ seed: summary.spec.seed });
     page.hash.write(page.state, { push: true });
-    page.output.setData(run.setup.train, run.setup.test);
+    page.output.setData(run.setup.train, run.setup.test, run.setup.classes ?? 2);
     page.mapsDirty = true;
   } catch (error) {
     page.status.error("Could not regenerate the data", error);
@@ -261,7 +277,8 @@ function drawMaps() {
   } else if (hovered?.kind === "neuron") {
     shown = model.map(hovered.layer, hovered.unit);
   }
-  output.draw(shown.values, shown.offset, shown.stride, discretize);
+  if (!hovered && model.outputs > 1) output.drawClasses(model.classValues(), model.outputs, discretize);
+  else output.draw(shown.values, shown.offset, shown.stride, discretize);
   probe.frames += 1;
 }
 
@@ -343,6 +360,7 @@ async function main() {
   page.controls.show(page.state);
   page.output = new OutputView($("heatmap"), { density: DENSITY, range: catalog.inputRange });
   page.output.setShowTest(page.state.get("showTestData"));
+  setUpBeyond(page, catalog, { onControl, applyState, probe });
   page.chart = new ProgressChart($("loss-chart"));
   page.travel = new TimeTravel({
     slider: $("scrub"),

@@ -5,6 +5,8 @@
 // keys that belong to the page alone (display options and keys the classic
 // playground writes that this server does not train with).
 
+import { decodePoints, encodePoints } from "./points-code.js";
+
 /** Keys the classic playground writes that only the page uses; never sent to the server. */
 const PAGE_DEFAULTS = Object.freeze({
   showTestData: false,
@@ -27,7 +29,7 @@ const HASH_ORDER = [
 export const HIDE_SUFFIX = "_hide";
 
 /** Keys whose change keeps the trained network (sent as a PATCH to the run). */
-const LIVE_KEYS = Object.freeze(["learningRate", "regularizationRate", "pace"]);
+const LIVE_KEYS = Object.freeze(["learningRate", "regularizationRate", "pace", "optimizer"]);
 
 /** Keys the page keeps in the hash but that are not configuration: where a run came from. */
 const ORIGIN_KEYS = Object.freeze(["forkedFrom"]);
@@ -80,6 +82,14 @@ function parseValue(key, text, catalog, fallback) {
       return catalog.regularizations.some((r) => r.key === text) ? text : fallback;
     case "pace":
       return catalog.paces.some((p) => p.key === text) ? text : fallback;
+    case "optimizer":
+      return catalog.optimizers.some((o) => o.key === text) ? text : fallback;
+    case "dropout":
+      return finite && number >= limits.dropout.min && number <= limits.dropout.max
+        ? number : fallback;
+    case "points":
+      return decodePoints(text, catalog.inputRange, limits.classes.max, limits.sharedPoints)
+        ?? fallback;
     case "forkedFrom":
       return /^[\w-]{1,64}@\d{1,12}$/.test(text) ? text : fallback;
     case "noise":
@@ -112,7 +122,8 @@ function parseValue(key, text, catalog, fallback) {
   }
 }
 
-function formatValue(value) {
+function formatValue(value, key, catalog) {
+  if (key === "points") return encodePoints(value, catalog.inputRange);
   if (Array.isArray(value)) return value.join(",");
   return String(value);
 }
@@ -201,7 +212,8 @@ class PlaygroundState {
     for (const key of keys) {
       const value = this.values[key];
       if (value === undefined || value === null) continue;
-      parts.push(`${key}=${formatValue(value)}`);
+      if (key === "points" && !this.pointsShareable()) continue;
+      parts.push(`${key}=${formatValue(value, key, this.catalog)}`);
     }
     for (const [key, value] of this.extra) parts.push(value === null ? key : `${key}=${value}`);
     return `#${parts.join("&")}`;
@@ -215,6 +227,12 @@ class PlaygroundState {
       if (value !== undefined && value !== null) spec[key] = structuredClone(value);
     }
     return spec;
+  }
+
+  /** Drawn points go into the link while there are some and not too many. */
+  pointsShareable() {
+    const points = this.values.points ?? [];
+    return points.length > 0 && points.length <= this.catalog.limits.sharedPoints;
   }
 
   /** Selected feature keys, in the network's input order. */

@@ -8,9 +8,15 @@ from typing import Any
 import numpy as np
 
 from exporter.guide import ModelGuide, spread
-from server.problems.playground.choices import BATCH_SIZE, INPUT_RANGE
-from server.problems.playground.datasets import DATASETS, Split, generate
+from server.problems.playground.choices import BATCH_SIZE, INPUT_RANGE, OPTIMIZERS
+from server.problems.playground.datasets import DATASETS, Split
 from server.problems.playground.features import FEATURES, feature_matrix
+from server.problems.playground.keras_code import keras_script
+from server.problems.playground.many_classes import (
+    MANY_CLASS_DATASETS,
+    generate_any,
+    split_points,
+)
 from server.problems.playground.spec import PlaygroundSpec
 from server.training.dense import initial_weights, sign_accuracy
 from server.training.engine import Architecture, capacity_for
@@ -25,11 +31,21 @@ def architecture_of(spec: PlaygroundSpec, split: Split) -> Architecture:
     return Architecture(
         num_inputs=len(spec.features),
         hidden_layers=spec.network_shape,
-        activation=spec.activation,
+        activation=spec.keras_activation,
         output_activation=spec.output_activation,
         capacity=capacity_for(max(len(split.train), len(split.test))),
         batch_capacity=int(BATCH_SIZE.max),
+        optimizer=spec.optimizer,
+        outputs=spec.outputs,
+        dropout=spec.dropout,
     )
+
+
+def make_split(spec: PlaygroundSpec, seed: str) -> Split:
+    """The run's points: drawn ones, or the data set's, shuffled and split by `seed`."""
+    if spec.points:
+        return split_points(spec.points, spec.perc_train_data, seed)
+    return generate_any(spec.dataset_key, spec.noise, spec.perc_train_data, seed)
 
 
 class PlaygroundJob(DenseNetworkJob):
@@ -38,12 +54,11 @@ class PlaygroundJob(DenseNetworkJob):
     def __init__(self, spec: PlaygroundSpec, scheduler: Scheduler, *,
                  max_snapshot_rate: float) -> None:
         self.spec = spec
-        self.split: Split = generate(spec.dataset_key, spec.noise, spec.perc_train_data,
-                                     spec.seed)
+        self.split: Split = make_split(spec, spec.seed)
         self.features = list(spec.features)
         architecture = architecture_of(spec, self.split)
         weights = initial_weights(architecture.num_inputs, architecture.hidden_layers,
-                                  np.random.default_rng())
+                                  np.random.default_rng(), architecture.outputs)
         if spec.init_zero:
             weights = [np.zeros_like(w) for w in weights]
         super().__init__(
@@ -62,6 +77,7 @@ class PlaygroundJob(DenseNetworkJob):
             split = self.split
         return {
             "features": self.features,
+            "classes": self.spec.classes,
             "train": split.train.tolist(),
             "test": split.test.tolist(),
         }
@@ -69,15 +85,26 @@ class PlaygroundJob(DenseNetworkJob):
     def export_metadata(self) -> dict[str, Any]:
         """What metadata.json says besides the guide's input and output: the run's settings
         and losses."""
+        classes = self.spec.classes
         metrics = self.metrics()
         return {
             "spec": self.spec.to_json(),
             "features": self.features,
             "inputRange": list(INPUT_RANGE),
-            "loss": "0.5 * mean squared error",
+            "classes": classes,
+            "loss": ("sparse categorical cross-entropy" if classes > 2
+                     else "0.5 * mean squared error"),
+            "optimizer": self.spec.optimizer,
+            "dropout": self.spec.dropout,
             "trainLoss": metrics["trainLoss"],
             "testLoss": metrics["testLoss"],
         }
+
+    def keras_code(self, run_id: str) -> str:
+        with self._lock:
+            spec, split = self.spec, self.split
+            rate, reg_rate = self._learning_rate, self._regularization_rate
+        return keras_script(run_id, spec, split, rate, reg_rate, spec.optimizer)
 
     def export_guide(self) -> ModelGuide:
         """How to feed the exported model: features of (x1, x2) in the fixed order, unscaled.
@@ -93,7 +120,11 @@ class PlaygroundJob(DenseNetworkJob):
         python_row = ", ".join(e.replace("sin(", "np.sin(") for e in expressions)
         js_row = ", ".join(e.replace("sin(", "Math.sin(") for e in expressions)
         classification = self.spec.problem == "classification"
+        classes = self.spec.classes
         output = (
+            f"shape [n, {classes}], per point the probability of each class 0…{classes - 1} "
+            "(softmax): the largest is the model's class, its value how sure it is"
+            if classes > 2 else
             "shape [n, 1], one number per point in [-1, 1] (tanh): > 0 is class +1 (blue), "
             "< 0 class -1 (orange); the further from 0, the surer the model"
             if classification else
@@ -102,7 +133,7 @@ class PlaygroundJob(DenseNetworkJob):
         arch = self.architecture
         shape = "-".join(str(n) for n in arch.hidden_layers) or "no hidden layer"
         return ModelGuide(
-            title=(f"Playground: {DATASETS[self.spec.dataset_key].label} "
+            title=(f"Playground: {self._data_label()} "
                    f"({self.spec.problem}), features {', '.join(expressions)}, "
                    f"network {shape} {arch.activation}"),
             view="export-playground.js",
@@ -123,10 +154,17 @@ class PlaygroundJob(DenseNetworkJob):
             javascript=(f"const features = ([x1, x2]) => [{js_row}];\n"
                         f"const x = tf.tensor2d(inputs.map(features), [inputs.length, "
                         f"{len(keys)}], \"float32\");"),
-            page={"problemType": self.spec.problem, "features": keys,
+            page={"problemType": self.spec.problem, "features": keys, "classes": classes,
                   "inputRange": list(INPUT_RANGE), "train": self.split.train.tolist(),
                   "test": self.split.test.tolist()},
         )
+
+    def _data_label(self) -> str:
+        if self.spec.points:
+            return f"your {len(self.spec.points)} points"
+        key = self.spec.dataset_key
+        info = DATASETS.get(key) or MANY_CLASS_DATASETS[key]
+        return info.label
 
     # -- the run's training thread ---------------------------------------------------------
 
@@ -143,6 +181,8 @@ class PlaygroundJob(DenseNetworkJob):
                                changes.get("frameRate", self.pace.frame_rate)))
         if "seed" in changes:
             self._regenerate(changes["seed"])
+        if "optimizer" in changes and changes["optimizer"] != self.spec.optimizer:
+            self._switch_optimizer(changes["optimizer"])
         edits = changes.get("weights", []), changes.get("biases", [])
         if any(edits):
             weights = [w.copy() for w in seat.weights]
@@ -152,11 +192,29 @@ class PlaygroundJob(DenseNetworkJob):
                 weights[2 * edit["layer"] + 1][edit["unit"]] = edit["value"]
             seat.set_weights(weights)
 
+    def _switch_optimizer(self, key: str) -> None:
+        """Another optimizer from now on: the weights and the epoch stay, the optimizer's
+        state (momentum, running averages, step count) starts fresh — the page says so."""
+        architecture = dataclasses.replace(self.architecture, optimizer=key)
+        seat = self._require_trainer()
+        self._scheduler.reseat(seat, architecture)
+        # One notice says both (a compilation notice would replace this one on the page).
+        compiling = seat.own_uncompiled
+        seat.own_uncompiled = False
+        with self._lock:
+            self.architecture = architecture
+            self.spec = dataclasses.replace(self.spec, optimizer=key)
+        label = next(label for k, label, _ in OPTIMIZERS if k == key)
+        self._notice(f"Optimizer now {label}: the network keeps its weights; the optimizer "
+                     f"starts with a fresh state (no momentum or averages yet)"
+                     + ("; compiling it for this network takes a second or two"
+                        if compiling else ""))
+
     def _regenerate(self, seed: str) -> None:
         """New points from a new seed (the classic's Regenerate): the same data set, noise
         and ratio, so the same sizes; the network, its weights and its epoch stay."""
         spec = dataclasses.replace(self.spec, seed=seed)
-        split = generate(spec.dataset_key, spec.noise, spec.perc_train_data, seed)
+        split = make_split(spec, seed)
         with self._lock:
             self.spec, self.split = spec, split
             self._data = self._make_slot_data()

@@ -10,7 +10,9 @@ from server.problems.playground import choices
 from server.problems.playground.datasets import DATASETS
 from server.problems.playground.features import FEATURES
 from server.problems.playground.job import PlaygroundJob
+from server.problems.playground.many_classes import MANY_CLASS_DATASETS
 from server.problems.playground.spec import (
+    OPTIMIZER_KEYS,
     PATCH_FIELDS,
     PlaygroundSpec,
     parse_pace,
@@ -18,7 +20,7 @@ from server.problems.playground.spec import (
 )
 from server.runs.run import Job
 from server.training.pace import PACES
-from server.values import SpecError, new_seed, number, seed_text, whole_number
+from server.values import SpecError, choice, new_seed, number, seed_text, whole_number
 
 MAX_EDITED_WEIGHT = 100.0  # a weight or bias typed into the network view
 
@@ -51,12 +53,14 @@ class PlaygroundProblem(Problem):
             changes["pace"] = parse_pace(body["pace"])
         if "frameRate" in body:
             changes["frameRate"] = choices.FRAME_RATE.check("frameRate", body["frameRate"])
+        if "optimizer" in body:
+            changes["optimizer"] = choice("optimizer", body["optimizer"], OPTIMIZER_KEYS)
         if "seed" in body:
             changes["seed"] = (new_seed() if body["seed"] is None
                                else seed_text("seed", body["seed"], choices.MAX_SEED_LENGTH))
         # A PlaygroundJob, or on a cluster the `RemoteJob` that mirrors one.
         arch = job.architecture  # type: ignore[attr-defined]
-        sizes = [arch.num_inputs, *arch.hidden_layers, 1]
+        sizes = [arch.num_inputs, *arch.hidden_layers, arch.outputs]
         if "weights" in body:
             changes["weights"] = [_weight_edit(edit, sizes)
                                   for edit in _edit_list(body["weights"], "weights")]
@@ -74,9 +78,13 @@ class PlaygroundProblem(Problem):
             "problemTypes": [{"key": k, "label": label} for k, label in choices.PROBLEM_TYPES],
             "datasets": {
                 problem: [
-                    {"key": info.key, "label": info.label, "points": info.num_points}
-                    for info in DATASETS.values()
-                    if info.problem == problem
+                    *({"key": info.key, "label": info.label, "points": info.num_points,
+                       "classes": 2 if problem == "classification" else None}
+                      for info in DATASETS.values() if info.problem == problem),
+                    *({"key": info.key, "label": info.label, "points": info.num_points,
+                       "classes": info.classes}
+                      for info in MANY_CLASS_DATASETS.values()
+                      if problem == "classification"),
                 ]
                 for problem, _ in choices.PROBLEM_TYPES
             },
@@ -84,7 +92,12 @@ class PlaygroundProblem(Problem):
                 {"key": key, "label": label, "expression": expression}
                 for key, label, expression in FEATURES
             ],
-            "activations": [{"key": k, "label": label} for k, label in choices.ACTIVATIONS],
+            "activations": [{"key": k, "label": label, "keras": keras_name}
+                            for k, label, keras_name in choices.ACTIVATION_CHOICES],
+            "optimizers": [{"key": k, "label": label, "keras": keras_name}
+                           for k, label, keras_name in choices.OPTIMIZERS],
+            "dropoutRates": list(choices.DROPOUT_RATES),
+            "manyClassOutputActivation": choices.MANY_CLASS_OUTPUT_ACTIVATION,
             "outputActivation": choices.OUTPUT_ACTIVATION,
             "regularizations": [{"key": k, "label": label}
                                 for k, label in choices.REGULARIZATIONS],
@@ -102,6 +115,10 @@ class PlaygroundProblem(Problem):
                 "editedWeight": {"min": -MAX_EDITED_WEIGHT, "max": MAX_EDITED_WEIGHT},
                 "seedLength": choices.MAX_SEED_LENGTH,
                 "frameRate": choices.FRAME_RATE.to_json(),
+                "dropout": choices.DROPOUT.to_json(),
+                "points": {"min": 2, "max": choices.MAX_POINTS},
+                "sharedPoints": choices.MAX_SHARED_POINTS,
+                "classes": {"min": 2, "max": choices.MAX_CLASSES},
             },
             "inputRange": list(choices.INPUT_RANGE),
             "defaults": choices.DEFAULTS,

@@ -13,13 +13,24 @@ from server.config import Config
 from server.problems.playground import choices
 from server.problems.playground.datasets import DATASETS
 from server.problems.playground.features import FEATURES
+from server.problems.playground.many_classes import MANY_CLASS_DATASETS, classes_in, classes_of
 from server.training.pace import PACES
-from server.values import Limit, SpecError, boolean, choice, new_seed, seed_text, whole_number
+from server.values import (
+    Limit,
+    SpecError,
+    boolean,
+    choice,
+    new_seed,
+    number,
+    seed_text,
+    whole_number,
+)
 
 FEATURE_KEYS = tuple(key for key, _, _ in FEATURES)
 FIELDS = ("problem", *choices.DEFAULTS.keys() - {"problem"}, "seed", "frameRate")
 PATCH_FIELDS = ("learningRate", "regularizationRate", "weights", "biases", "seed", "pace",
-                "frameRate")
+                "frameRate", "optimizer")
+OPTIMIZER_KEYS = tuple(key for key, _, _ in choices.OPTIMIZERS)
 
 
 @dataclass(frozen=True)
@@ -42,6 +53,21 @@ class PlaygroundSpec:
     init_zero: bool = False
     pace: str = "log"
     frame_rate: float = 60.0
+    optimizer: str = "sgd"
+    dropout: float = 0.0
+    points: tuple[tuple[float, float, int], ...] = ()  # drawn points; empty: the data set's
+
+    @property
+    def classes(self) -> int:
+        """Classes of a classification run (2: the classic's ±1 labels); 1 for regression."""
+        if self.problem != "classification":
+            return 1
+        return classes_in(self.points) if self.points else classes_of(self.dataset)
+
+    @property
+    def outputs(self) -> int:
+        """Output neurons: one, or one per class for three classes or more (softmax)."""
+        return self.classes if self.classes > 2 else 1
 
     @property
     def dataset_key(self) -> str:
@@ -50,7 +76,14 @@ class PlaygroundSpec:
 
     @property
     def output_activation(self) -> str:
+        if self.outputs > 1:
+            return choices.MANY_CLASS_OUTPUT_ACTIVATION
         return choices.OUTPUT_ACTIVATION[self.problem]
+
+    @property
+    def keras_activation(self) -> str:
+        """The hidden layers' activation by its Keras name (`leakyRelu` → `leaky_relu`)."""
+        return choices.KERAS_ACTIVATION[self.activation]
 
     def to_json(self) -> dict[str, Any]:
         """The spec in the playground's URL keys; parsing it again gives this spec."""
@@ -71,6 +104,9 @@ class PlaygroundSpec:
             "initZero": self.init_zero,
             "pace": self.pace,
             "frameRate": self.frame_rate,
+            "optimizer": self.optimizer,
+            "dropout": self.dropout,
+            "points": [list(point) for point in self.points],
         }
 
 
@@ -84,6 +120,36 @@ def _network_shape(value: Any, config: Config) -> tuple[int, ...]:
     return tuple(
         whole_number("networkShape", units, 1, config.max_neurons) for units in value
     )
+
+
+def parse_points(value: Any) -> tuple[tuple[float, float, int], ...]:
+    """Drawn points `[[x1, x2, class], …]`: at most `MAX_POINTS`, inside the input range,
+    classes 0…MAX_CLASSES-1."""
+    field = "points"
+    if not isinstance(value, list):
+        raise SpecError(field, "must be a list of [x1, x2, class] points")
+    if len(value) > choices.MAX_POINTS:
+        raise SpecError(field, f"at most {choices.MAX_POINTS} points, got {len(value)}")
+    low, high = choices.INPUT_RANGE
+    points = []
+    for index, point in enumerate(value):
+        where = f"point {index + 1}"
+        if not isinstance(point, list) or len(point) != 3:
+            raise SpecError(field, f"{where} must be [x1, x2, class]")
+        try:
+            x1 = number(field, point[0], low, high)
+            x2 = number(field, point[1], low, high)
+        except SpecError as error:
+            raise SpecError(field, f"{where}: x1 and x2 {error.reason}") from None
+        try:
+            label = whole_number(field, point[2], 0, choices.MAX_CLASSES - 1)
+        except SpecError:
+            raise SpecError(field, f"{where}: the class must be a whole number from 0 to "
+                                   f"{choices.MAX_CLASSES - 1}") from None
+        points.append((x1, x2, label))
+    if len(points) == 1:
+        raise SpecError(field, "draw at least two points (or none, to use the data set)")
+    return tuple(points)
 
 
 def parse_pace(value: Any) -> str:
@@ -108,7 +174,8 @@ def parse_playground_spec(raw: dict[str, Any], config: Config) -> PlaygroundSpec
         if key not in FIELDS:
             raise SpecError(str(key), "unknown field")
     merged = {**choices.DEFAULTS, **raw}
-    classification = [k for k, info in DATASETS.items() if info.problem == "classification"]
+    classification = [*(k for k, info in DATASETS.items() if info.problem == "classification"),
+                      *MANY_CLASS_DATASETS]
     regression = [k for k, info in DATASETS.items() if info.problem == "regression"]
     spec = PlaygroundSpec(
         problem=choice("problem", merged["problem"], [k for k, _ in choices.PROBLEM_TYPES]),
@@ -133,7 +200,13 @@ def parse_playground_spec(raw: dict[str, Any], config: Config) -> PlaygroundSpec
         pace=parse_pace(merged["pace"]),
         frame_rate=choices.FRAME_RATE.check("frameRate",
                                             merged.get("frameRate", choices.FRAME_RATE.default)),
+        optimizer=choice("optimizer", merged["optimizer"], OPTIMIZER_KEYS),
+        dropout=choices.DROPOUT.check("dropout", merged["dropout"]),
+        points=parse_points(merged["points"]),
     )
+    if spec.points and spec.problem != "classification":
+        raise SpecError("points", "drawn points are classes: use them with problem "
+                                  "classification")
     if not spec.features:
         raise SpecError("x", "turn on at least one input feature (x, y, xSquared, …)")
     return spec
