@@ -141,7 +141,18 @@ def test_a_clicked_point_is_classified_as_the_product_page_shows_it(
     pg.play()
     pg.wait_until(lambda: pg.epoch() > 100, message="training")
     pg.pause()
-    product_map = pg.heat_pixels()
+    # The map of the final state is drawn a frame after the epoch shows: read it once two
+    # reads a moment apart agree.
+    last: list[np.ndarray] = [pg.heat_pixels()]
+
+    def settled() -> tuple[np.ndarray] | None:
+        pg.page.wait_for_timeout(200)
+        now = pg.heat_pixels()
+        same = np.array_equal(now, last[0])
+        last[0] = now
+        return (now,) if same else None
+
+    (product_map,) = pg.wait_until(settled, message="the final map")
     folder, url = exported(run_id=pg.run_id)
 
     page = pg.page.context.new_page()
